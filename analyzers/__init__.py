@@ -1,0 +1,1 @@
+"""Text to tokens, per language. Knows nothing of search/ or web/."""

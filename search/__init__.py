@@ -1,0 +1,1 @@
+"""Documents, the Whoosh index and the query engine. Imports analyzers/, never web/."""

@@ -1,0 +1,56 @@
+"""SearchRequest: one validated search, as the CLI and the web layer build it.
+
+Validation lives here, not in the callers, so that every entry point enforces the
+same limits and says the same thing about them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import BadRequest
+
+LANGS = ("fa", "id", "en")
+SORTS = ("relevance", "date")
+MAX_QUERY_CHARS = 1000
+MAX_PER_PAGE = 100
+# Deep pages cost a full top-(page*per_page) collection; nobody reads result 10,001.
+MAX_RESULT_WINDOW = 10_000
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str
+    lang: str | None = None
+    source: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    snippets: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.q, str) or not self.q.strip():
+            raise BadRequest("the query is empty: give some words to search for, e.g. q=hubungan")
+        if len(self.q) > MAX_QUERY_CHARS:
+            raise BadRequest(
+                f"the query is {len(self.q)} characters long; the limit is {MAX_QUERY_CHARS}: "
+                "shorten it to the words that matter"
+            )
+        if self.lang is not None and self.lang not in LANGS:
+            raise BadRequest(f"unknown language {self.lang!r}: use one of {', '.join(LANGS)}")
+        if self.sort not in SORTS:
+            raise BadRequest(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if not isinstance(self.page, int) or self.page < 1:
+            raise BadRequest(f"page must be a whole number >= 1, not {self.page!r}")
+        if not isinstance(self.per_page, int) or not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise BadRequest(f"per_page must be between 1 and {MAX_PER_PAGE}, not {self.per_page!r}")
+        if self.page * self.per_page > MAX_RESULT_WINDOW:
+            raise BadRequest(
+                f"page {self.page} is too deep: page * per_page may be at most {MAX_RESULT_WINDOW}; "
+                "narrow the query or filter by lang, source or date instead"
+            )
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise BadRequest(f"from ({self.date_from}) is after to ({self.date_to})")
