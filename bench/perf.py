@@ -1,0 +1,442 @@
+"""Lintas performance benchmark: index build, query latency, HTTP, CLI, memory.
+
+Every figure has a peer measured beside it in the same invocation (plain Whoosh,
+SQLite FTS5), because the machine is shared and noisy: read the ratios, and the
+medians of --runs runs, not the absolute numbers.
+
+    .venv/bin/python bench/perf.py                       # 10k and 100k, everything
+    .venv/bin/python bench/perf.py --sizes 10000 --only build,query --json out.json
+
+Numbers go to stdout as fixed-width tables ending in PASS/FAIL lines for the
+targets of the "Lintas performance" issue; progress goes to stderr. Corpora
+and indexes are cached under bench/out/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make `bench`, `search` importable
+    sys.path.insert(0, str(ROOT))
+
+from bench import corpus as corpus_mod  # noqa: E402
+from bench import http_load, peers  # noqa: E402
+
+SECTIONS = ("build", "query", "http", "cli")
+ENGINE_ORDER = ("lintas", "whoosh", "fts5")
+
+
+def log(msg: str) -> None:
+    print(f"[perf {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.data = Path(args.data)
+        self.out = Path(args.out)
+        self.queries = corpus_mod.load_queries(self.data, args.queries)
+        self.results: dict = {"build": {}, "query": {}, "http": {}, "cli": {}}
+
+    # ---- corpora and indexes -------------------------------------------------
+
+    def corpus(self, size: int) -> Path:
+        path = corpus_mod.corpus_file(self.data, self.out, size, self.args.seed)
+        return path
+
+    def index_dir(self, engine: str, size: int) -> Path:
+        return self.out / "index" / f"{engine}-n{size}-s{self.args.seed}"
+
+    def _stamp(self, engine: str) -> str:
+        """A hash of the code that decides the index's content: a stale index is rebuilt."""
+        paths = [ROOT / "bench" / "peers.py"]
+        if engine == "lintas":
+            paths += sorted((ROOT / "analyzers").rglob("*")) + sorted((ROOT / "search").glob("*.py"))
+        h = hashlib.sha256()
+        for p in paths:
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(p.name.encode() + p.read_bytes())
+        return h.hexdigest()
+
+    def _stamp_file(self, engine: str, size: int) -> Path:
+        return self.index_dir(engine, size).with_suffix(".stamp")
+
+    def build_once(self, engine: str, size: int) -> dict:
+        """One build in a fresh interpreter; returns the worker's measurements."""
+        index_dir = self.index_dir(engine, size)
+        self._stamp_file(engine, size).unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "bench.peers", "build", engine, str(self.corpus(size)), str(index_dir)]
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(peers.RESULT_PREFIX)]
+        if proc.returncode != 0 or not lines:
+            raise RuntimeError(f"{engine} build failed (exit {proc.returncode}); see stderr above")
+        self._stamp_file(engine, size).write_text(self._stamp(engine))
+        return json.loads(lines[-1][len(peers.RESULT_PREFIX):])
+
+    def ensure_index(self, engine: str, size: int) -> Path:
+        stamp = self._stamp_file(engine, size)
+        if not (stamp.exists() and stamp.read_text() == self._stamp(engine)):
+            log(f"preparing {engine} index at {size} docs (not measured)")
+            self.build_once(engine, size)
+        return self.index_dir(engine, size)
+
+    # ---- 1. index build --------------------------------------------------------
+
+    def run_build(self, size: int) -> None:
+        runs: dict[str, list[dict]] = {e: [] for e in self.args.engines}
+        for r in range(self.args.runs):
+            # Interleaved so that a noisy minute hits every engine alike.
+            for engine in self.args.engines:
+                log(f"build {engine} n={size} run {r + 1}/{self.args.runs}")
+                m = self.build_once(engine, size)
+                m["docs_per_s"] = m["docs"] / m["seconds"]
+                m["mb_per_s"] = m["text_bytes"] / 1e6 / m["seconds"]
+                runs[engine].append(m)
+                log(f"  {m['seconds']:.1f} s, {m['docs_per_s']:.0f} docs/s, peak {m['vmhwm_kb'] / 1024:.0f} MB")
+        summary = {}
+        for engine, ms in runs.items():
+            summary[engine] = {
+                k: median([m[k] for m in ms])
+                for k in ("docs", "text_bytes", "seconds", "docs_per_s", "mb_per_s",
+                          "vmhwm_kb", "children_maxrss_kb", "index_bytes")
+            }
+            summary[engine]["runs"] = ms
+        self.results["build"][size] = summary
+
+    # ---- 2. in-process query latency ------------------------------------------
+
+    def run_query(self, size: int) -> None:
+        searchers = {}
+        for engine in self.args.engines:
+            searchers[engine] = peers.ENGINES[engine].open(self.ensure_index(engine, size))
+        texts = [q.text for q in self.queries]
+        out = {e: {"plain": [], "snippets": [], "zero_hits": 0} for e in searchers}
+        for engine, s in searchers.items():
+            log(f"query warm-up {engine} n={size}")
+            out[engine]["zero_hits"] = sum(1 for t in texts if not s.search(t, True))
+        for r in range(self.args.runs):
+            for engine, s in searchers.items():
+                for mode, snippets in (("plain", False), ("snippets", True)):
+                    lat = []
+                    for t in texts:
+                        t0 = time.perf_counter()
+                        s.search(t, snippets)
+                        lat.append((time.perf_counter() - t0) * 1000)
+                    out[engine][mode].append(percentiles(lat))
+            log(f"query n={size} run {r + 1}/{self.args.runs} done")
+        for s in searchers.values():
+            s.close()
+        for engine, o in out.items():
+            for mode in ("plain", "snippets"):
+                o[mode] = {"runs": o[mode], **{k: median([p[k] for p in o[mode]]) for k in o[mode][0]}}
+        self.results["query"][size] = out
+
+    # ---- 3. HTTP under `lintas serve` ------------------------------------------
+
+    def lintas_cmd(self) -> list[str]:
+        script = Path(sys.executable).parent / "lintas"
+        if script.exists():
+            return [str(script)]
+        return [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())"]
+
+    def run_http(self, size: int) -> None:
+        index = self.ensure_index("lintas", size)
+        port = http_load.free_port()
+        argv = self.lintas_cmd() + ["serve", "--index", str(index), "--host", http_load.HOST, "--port", str(port)]
+        if self.args.server_threads:
+            argv += ["--threads", str(self.args.server_threads)]
+        log_file = self.out / f"serve-n{size}.log"
+        paths = ["/search?" + urlencode({"q": q.text, "per_page": 10}) for q in self.queries]
+        res: dict = {"levels": {}}
+        with http_load.Server(argv, port, cwd=ROOT, log=log_file) as server:
+            res["startup_s"] = server.start_seconds
+            res["rss_startup_kb"] = server.memory_kb()["vmrss_kb"]
+            log(f"http n={size}: server up in {server.start_seconds:.1f} s; warm-up")
+            # Warm-up: every query once, so caches and lazy imports (Hazm) are loaded.
+            http_load.run_load(port, paths, 2, duration=self.args.http_duration * 3, max_requests=len(paths))
+            for clients in self.args.http_clients:
+                runs = []
+                for r in range(self.args.runs):
+                    lr = http_load.run_load(port, paths, clients, duration=self.args.http_duration)
+                    runs.append({"requests": lr.requests, "errors": lr.errors, "seconds": lr.seconds,
+                                 "rps": lr.rps, "first_error": lr.first_error,
+                                 **percentiles(lr.latencies_ms)})
+                    log(f"http n={size} c={clients} run {r + 1}: {lr.rps:.0f} req/s, {lr.errors} errors")
+                res["levels"][clients] = {
+                    "runs": runs,
+                    **{k: median([x[k] for x in runs]) for k in ("rps", "p50", "p95", "p99")},
+                    "requests": sum(x["requests"] for x in runs),
+                    "errors": sum(x["errors"] for x in runs),
+                    "first_error": next((x["first_error"] for x in runs if x["first_error"]), None),
+                }
+            mem = server.memory_kb()
+            res["rss_served_kb"], res["hwm_served_kb"] = mem["vmrss_kb"], mem["vmhwm_kb"]
+        self.results["http"][size] = res
+
+    # ---- 4. `lintas search` wall time ------------------------------------------
+
+    def run_cli(self, size: int) -> None:
+        index = self.ensure_index("lintas", size)
+        res = {}
+        for lang in ("id", "fa"):
+            q = next(q for q in self.queries if q.lang == lang and q.kind == "single")
+            walls = []
+            for r in range(self.args.runs):
+                t0 = time.perf_counter()
+                proc = subprocess.run(self.lintas_cmd() + ["search", q.text, "--index", str(index)],
+                                      cwd=ROOT, capture_output=True)
+                walls.append(time.perf_counter() - t0)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"lintas search {q.text!r} exited {proc.returncode}: "
+                                       f"{proc.stderr.decode(errors='replace')[-500:]}")
+            res[lang] = {"query": q.text, "runs": walls, "median_s": median(walls)}
+            log(f"cli n={size} {lang}: {median(walls):.2f} s")
+        self.results["cli"][size] = res
+
+    # ---- driver ----------------------------------------------------------------------
+
+    def run(self) -> dict:
+        meta = self.meta()
+        for size in self.args.sizes:
+            log(f"corpus n={size}: {self.corpus(size)}")
+        timings = {}
+        for section in self.args.only:
+            t0 = time.perf_counter()
+            for size in self.args.sizes:
+                getattr(self, f"run_{section}")(size)
+            timings[section] = time.perf_counter() - t0
+            log(f"{section} section took {timings[section]:.0f} s")
+        meta["section_seconds"] = timings
+        return {"meta": meta, **{k: v for k, v in self.results.items() if v}}
+
+    def meta(self) -> dict:
+        real = corpus_mod.real_count(self.data)
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip()
+        return {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "commit": head,
+            "cpus": os.cpu_count(),
+            "loadavg_start": os.getloadavg(),
+            "sizes": self.args.sizes,
+            "runs": self.args.runs,
+            "queries": len(self.queries),
+            "seed": self.args.seed,
+            "real_articles": real,
+            "synthetic_share": {s: corpus_mod.synthetic_share(s, real) for s in self.args.sizes},
+            "engines": self.args.engines,
+            "http_duration_s": self.args.http_duration,
+        }
+
+# ---- statistics and the report -----------------------------------------------------
+
+
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    if not n:
+        return None
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def percentiles(lat_ms: list[float]) -> dict:
+    """p50/p95/p99 (linear interpolation between ranks) and mean, in ms."""
+    v = sorted(lat_ms)
+    if not v:
+        return {"p50": None, "p95": None, "p99": None, "mean": None}
+
+    def pct(p):
+        k = (len(v) - 1) * p / 100
+        lo = int(k)
+        hi = min(lo + 1, len(v) - 1)
+        return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+    return {"p50": pct(50), "p95": pct(95), "p99": pct(99), "mean": sum(v) / len(v)}
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """Fixed-width text table: words left-aligned, numbers right-aligned."""
+    cells = [[_fmt(c) for c in r] for r in rows]
+    left = [all(isinstance(r[i], str) for r in rows) for i in range(len(headers))]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+
+    def line(r):
+        return "  ".join(c.ljust(w) if lf else c.rjust(w) for c, w, lf in zip(r, widths, left)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.2f}" if abs(x) < 10 else f"{x:.1f}"
+    if isinstance(x, int):
+        return f"{x:,}"
+    return str(x)
+
+
+def _x(r) -> str:
+    return f"{r:.2f}x" if r is not None else "-"
+
+
+def _ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+MB = 1024  # kB per MB (RSS figures come from /proc in kB)
+
+
+def targets(res: dict) -> list[tuple[str, bool | None, str]]:
+    """The issue's targets: (what, passed or None if not measured, the numbers)."""
+    out = []
+    build, query, http, cli = (res.get(k, {}) for k in ("build", "query", "http", "cli"))
+    for size in (10_000, 100_000):
+        b = build.get(size, {})
+        r = _ratio(b.get("lintas", {}).get("docs_per_s"), b.get("whoosh", {}).get("docs_per_s"))
+        out.append((f"index build {size:,}: Lintas docs/s >= 1.5x plain Whoosh",
+                    None if r is None else r >= 1.5, f"ratio {r:.2f}" if r else "not measured"))
+    q = query.get(10_000, {})
+    r = _ratio(q.get("lintas", {}).get("snippets", {}).get("p50"), q.get("fts5", {}).get("snippets", {}).get("p50"))
+    out.append(("query with snippets 10,000: Lintas p50 <= 5x FTS5 p50",
+                None if r is None else r <= 5, f"ratio {r:.1f}" if r else "not measured"))
+    p99 = query.get(100_000, {}).get("lintas", {}).get("snippets", {}).get("p99")
+    out.append(("query with snippets 100,000: Lintas p99 <= 50 ms",
+                None if p99 is None else p99 <= 50, f"{p99:.1f} ms" if p99 is not None else "not measured"))
+    h = http.get(10_000, {}).get("levels", {})
+    if 8 in h:
+        ok = h[8]["rps"] >= 200 and h[8]["p99"] is not None and h[8]["p99"] <= 100
+        out.append(("HTTP 10,000 at 8 clients: >= 200 req/s and p99 <= 100 ms", ok,
+                    f"{h[8]['rps']:.0f} req/s, p99 {h[8]['p99']:.1f} ms"))
+    else:
+        out.append(("HTTP 10,000 at 8 clients: >= 200 req/s and p99 <= 100 ms", None, "not measured"))
+    out.append(("HTTP 10,000 at 32 clients: 0 errors", None if 32 not in h else h[32]["errors"] == 0,
+                f"{h[32]['errors']} errors of {h[32]['requests']}" if 32 in h else "not measured"))
+    for size, c in sorted(cli.items()):
+        out.append((f"lintas search {size:,}: Indonesian query < 1 s wall", c["id"]["median_s"] < 1,
+                    f"{c['id']['median_s']:.2f} s"))
+    rss = http.get(100_000, {}).get("rss_served_kb")
+    out.append(("server RSS after serving 100,000: <= 400 MB", None if rss is None else rss / MB <= 400,
+                f"{rss / MB:.0f} MB" if rss else "not measured"))
+    return out
+
+
+def render_report(res: dict) -> str:
+    m = res["meta"]
+    parts = [
+        f"Lintas performance report  {m['date']}  commit {m['commit']}",
+        f"{m['cpus']} CPUs (shared, noisy: read the ratios), load at start {m['loadavg_start'][0]:.2f}; "
+        f"medians of {m['runs']} run(s); {m['queries']} queries; seed {m['seed']}",
+        "corpus: " + "; ".join(
+            f"{s:,} docs = {min(s, m['real_articles']):,} real + {s - min(s, m['real_articles']):,} synthetic "
+            f"({share:.0%} synthetic)" for s, share in m["synthetic_share"].items()),
+        "synthetic documents are paraphrases of real ones: fine for speed and size, not for relevance.",
+    ]
+    if "build" in res:
+        rows = []
+        for size, engines in res["build"].items():
+            for e, b in engines.items():
+                rows.append([f"{size:,}", e, b["runs"][0]["docs"], b["seconds"], b["docs_per_s"], b["mb_per_s"],
+                             b["vmhwm_kb"] / MB, b["children_maxrss_kb"] / MB or None, b["index_bytes"] / 1e6])
+        ratios = []
+        for size, engines in res["build"].items():
+            r = _ratio(engines.get("lintas", {}).get("docs_per_s"), engines.get("whoosh", {}).get("docs_per_s"))
+            f = _ratio(engines.get("lintas", {}).get("docs_per_s"), engines.get("fts5", {}).get("docs_per_s"))
+            ratios.append(f"  {size:,} docs: Lintas/Whoosh docs/s = {_x(r)}, Lintas/FTS5 = {_x(f)}")
+        parts += ["", "1. Index build (fresh subprocess per build; peak RSS = VmHWM; MB/s of title+text UTF-8)",
+                  table(["docs", "engine", "n", "seconds", "docs/s", "MB/s", "peak RSS MB", "child MB", "index MB"],
+                        rows)] + ratios
+    if "query" in res:
+        rows = []
+        for size, engines in res["query"].items():
+            for e, q in engines.items():
+                for mode in ("plain", "snippets"):
+                    rows.append([f"{size:,}", e, mode, q[mode]["p50"], q[mode]["p95"], q[mode]["p99"],
+                                 q[mode]["mean"], q["zero_hits"] if mode == "plain" else ""])
+        ratios = []
+        for size, engines in res["query"].items():
+            p50 = lambda e, mode: engines.get(e, {}).get(mode, {}).get("p50")  # noqa: E731
+            ratios.append(f"  {size:,} docs: Lintas/FTS5 p50 = {_x(_ratio(p50('lintas', 'plain'), p50('fts5', 'plain')))} "
+                          f"plain, {_x(_ratio(p50('lintas', 'snippets'), p50('fts5', 'snippets')))} with snippets; "
+                          f"Lintas/Whoosh p50 = {_x(_ratio(p50('lintas', 'plain'), p50('whoosh', 'plain')))} plain, "
+                          f"{_x(_ratio(p50('lintas', 'snippets'), p50('whoosh', 'snippets')))} with snippets")
+        parts += ["", "2. In-process query latency, ms (top 10; 'zero' = queries with no hit at all)",
+                  table(["docs", "engine", "mode", "p50", "p95", "p99", "mean", "zero"], rows)] + ratios
+    if "http" in res:
+        rows, mem = [], []
+        for size, h in res["http"].items():
+            for c, lv in h["levels"].items():
+                rows.append([f"{size:,}", c, lv["rps"], lv["p50"], lv["p95"], lv["p99"], lv["requests"], lv["errors"]])
+            mem.append(f"  {size:,} docs: server up in {h['startup_s']:.1f} s, RSS {h['rss_startup_kb'] / MB:.0f} MB "
+                       f"after start-up, {h['rss_served_kb'] / MB:.0f} MB after serving (peak {h['hwm_served_kb'] / MB:.0f} MB)")
+            errs = [f"    first error at {c} clients: {lv['first_error']}" for c, lv in h["levels"].items() if lv["first_error"]]
+            mem += errs
+        parts += ["", f"3. HTTP /search under `lintas serve` ({m['http_duration_s']:g} s per level and run, keep-alive, loopback)",
+                  table(["docs", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"], rows)] + mem
+    if "cli" in res:
+        rows = [[f"{size:,}", lang, c["query"], c["median_s"], " ".join(f"{x:.2f}" for x in c["runs"])]
+                for size, cl in res["cli"].items() for lang, c in cl.items()]
+        parts += ["", "4. `lintas search` wall time, s (cold process)",
+                  table(["docs", "lang", "query", "median", "runs"], rows)]
+    secs = m.get("section_seconds", {})
+    if secs:
+        parts += ["", "section wall time: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in secs.items())]
+    parts += ["", "Targets"]
+    for what, ok, detail in targets(res):
+        parts.append(f"  {'SKIP' if ok is None else 'PASS' if ok else 'FAIL'}  {what}: {detail}")
+    return "\n".join(parts)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    csv_ints = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "bench"),
+                   help="folder with news.jsonl.gz and queries.jsonl (default: ../shared/data/bench)")
+    p.add_argument("--out", default=str(ROOT / "bench" / "out"), help="cache folder for corpora and indexes")
+    p.add_argument("--sizes", type=csv_ints, default=[10_000, 100_000])
+    p.add_argument("--runs", type=int, default=3, help="runs per measurement; medians are reported")
+    p.add_argument("--only", type=lambda s: [x for x in s.split(",") if x], default=list(SECTIONS),
+                   help="comma list of " + ",".join(SECTIONS))
+    p.add_argument("--engines", type=lambda s: s.split(","), default=list(ENGINE_ORDER),
+                   help="engines for build and query (lintas is always used by http and cli)")
+    p.add_argument("--queries", type=int, default=None, help="use a balanced slice of N queries")
+    p.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED)
+    p.add_argument("--http-clients", type=csv_ints, default=[1, 8, 32])
+    p.add_argument("--http-duration", type=float, default=10.0, help="seconds per client level and run")
+    p.add_argument("--server-threads", type=int, default=None, help="--threads for lintas serve (default: its own)")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the numbers to this file")
+    args = p.parse_args(argv)
+    bad = set(args.only) - set(SECTIONS) or set(args.engines) - set(ENGINE_ORDER)
+    if bad:
+        p.error(f"unknown section or engine: {', '.join(sorted(bad))}")
+    args.only = [s for s in SECTIONS if s in args.only]
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not (Path(args.data) / corpus_mod.NEWS_FILE).exists():
+        print(f"no benchmark data in {args.data}: pass --data DIR", file=sys.stderr)
+        return 2
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    results = Bench(args).run()
+    print(render_report(results))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=1, default=str))
+        log(f"numbers written to {args.json_out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
