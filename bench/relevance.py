@@ -1,0 +1,300 @@
+"""Relevance of Lintas on judged question sets, with SQLite FTS5 as the reference line.
+
+    python bench/relevance.py                  # fa and id, full dev half (minutes)
+    python bench/relevance.py --lang fa --limit 20 --no-fts5
+    python bench/relevance.py --queries-out bench/out/ranks.jsonl --json bench/out/rel.json
+
+For each language: index `<data>/<lang>/corpus.jsonl` with `search.indexer.Indexer`, run every
+question of `queries.dev.tsv` through `search.engine.Engine.search` (the path `/search` uses),
+top 100, and report MRR@10, nDCG@10 and Recall@100 per source (the qid prefix) and as the macro
+average over sources. The table goes to stdout; progress bars go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as a script: make `bench` and `search` importable
+    sys.path.insert(0, str(REPO))
+
+from tqdm import tqdm  # noqa: E402
+
+from bench import metrics  # noqa: E402
+from bench.fts5 import Fts5Index  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "eval"
+LANGS = ("fa", "id")
+TOP_K = 100
+# With --limit, this many unjudged documents join the judged ones so that ranking still has
+# distractors to get past; fixed seed so that two smoke runs index the same corpus.
+DISTRACTORS = 300
+SEED = 20240
+OUT_DIR = REPO / "bench" / "out"
+
+
+@dataclass
+class EvalSet:
+    """One language's corpus, questions and judgements."""
+
+    lang: str
+    docs: list[dict]  # corpus.jsonl records: id, title, text, lang
+    queries: dict[str, str]  # qid -> question, in file order
+    qrels: dict[str, dict[str, int]] = field(default_factory=dict)  # qid -> {docid: grade}
+
+
+def source_of(qid: str) -> str:
+    """The query's source: its id up to the first '-' (parsinlu-dev-0002 -> parsinlu)."""
+    return qid.split("-", 1)[0]
+
+
+def load_evalset(data: Path, lang: str) -> EvalSet:
+    """Read corpus.jsonl, queries.dev.tsv and qrels.dev.tsv (TREC: `qid 0 docid grade`)."""
+    root = data / lang
+    with open(root / "corpus.jsonl", encoding="utf-8") as f:
+        docs = [json.loads(line) for line in f if line.strip()]
+    queries: dict[str, str] = {}
+    with open(root / "queries.dev.tsv", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                qid, question = line.rstrip("\n").split("\t", 1)
+                queries[qid] = question
+    qrels: dict[str, dict[str, int]] = {}
+    with open(root / "qrels.dev.tsv", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                qid, _, docid, grade = line.split()
+                qrels.setdefault(qid, {})[docid] = int(grade)
+    # trec_eval skips queries without judgements; so do we, rather than count them as zeros
+    queries = {q: text for q, text in queries.items() if q in qrels}
+    return EvalSet(lang, docs, queries, qrels)
+
+
+def sample(ev: EvalSet, limit: int, distractors: int = DISTRACTORS, seed: int = SEED) -> EvalSet:
+    """The first `limit` queries of each source, their judged documents and some distractors."""
+    taken: dict[str, int] = {}
+    queries = {}
+    for qid, question in ev.queries.items():
+        src = source_of(qid)
+        if taken.get(src, 0) < limit:
+            taken[src] = taken.get(src, 0) + 1
+            queries[qid] = question
+    judged = {d for q in queries for d in ev.qrels[q]}
+    others = [d["id"] for d in ev.docs if d["id"] not in judged]
+    keep = judged | set(random.Random(seed).sample(others, min(distractors, len(others))))
+    docs = [d for d in ev.docs if d["id"] in keep]
+    return EvalSet(ev.lang, docs, queries, {q: ev.qrels[q] for q in queries})
+
+
+# --- systems: each turns an EvalSet into {qid: ranked doc ids} ---------------------------------
+
+
+def run_fts5(ev: EvalSet) -> dict[str, list[str]]:
+    index = Fts5Index()
+    try:
+        index.add((d["id"], d.get("title") or "", d["text"]) for d in ev.docs)
+        return {
+            qid: index.search(q, TOP_K)
+            for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} fts5 query", file=sys.stderr)
+        }
+    finally:
+        index.close()
+
+
+def index_key(ev: EvalSet) -> str:
+    """Hash of everything that shapes the index: the analyzer/indexing code and the documents."""
+    h = hashlib.sha256()
+    code = sorted(REPO.glob("analyzers/**/*")) + [
+        REPO / "search" / n for n in ("schema.py", "indexer.py", "documents.py")
+    ]
+    for path in code:
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    for d in ev.docs:
+        h.update(json.dumps(d, sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()[:16]
+
+
+def build_lintas_index(ev: EvalSet, index_dir: Path) -> None:
+    from search.documents import Document
+    from search.indexer import Indexer
+
+    docs = (
+        Document(id=d["id"], title=d.get("title") or "", text=d["text"], lang=ev.lang)
+        for d in ev.docs
+    )
+    print(f"{ev.lang}: indexing {len(ev.docs)} documents with Lintas", file=sys.stderr)
+    Indexer(str(index_dir)).add_documents(docs, progress=True)
+
+
+def run_lintas(ev: EvalSet, index_dir: Path, query_lang: bool) -> tuple[dict[str, list[str]], int]:
+    """Rankings from Engine.search, and how many questions the engine refused."""
+    from search.engine import Engine
+    from search.errors import LintasError
+    from search.request import SearchRequest
+
+    engine = Engine(str(index_dir))
+    rankings, refused = {}, 0
+    for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} lintas query", file=sys.stderr):
+        try:
+            req = SearchRequest(q=q, lang=ev.lang if query_lang else None, per_page=TOP_K,
+                                snippets=False)
+            rankings[qid] = [h.id for h in engine.search(req).hits]
+        except LintasError as e:  # a question the engine refuses scores 0, and is counted
+            print(f"{qid}: {e}", file=sys.stderr)
+            rankings[qid], refused = [], refused + 1
+    return rankings, refused
+
+
+# --- scoring and reporting ---------------------------------------------------------------------
+
+
+def evaluate(rankings: Mapping[str, Sequence[str]], ev: EvalSet) -> dict:
+    """{"per_query": {qid: scores}, "by_source": {src: means}, "macro": means}."""
+    per_query = {qid: metrics.score_query(rankings[qid], ev.qrels[qid]) for qid in ev.queries}
+    by_source = metrics.per_source_means(per_query, source_of)
+    return {"per_query": per_query, "by_source": by_source, "macro": metrics.macro_average(by_source)}
+
+
+def format_table(lang: str, ev: EvalSet, results: Mapping[str, dict]) -> str:
+    """Fixed-width table: one row per source plus macro, one column group per system."""
+    names = list(metrics.METRICS)
+    systems = list(results)
+    counts: dict[str, int] = {}
+    for qid in ev.queries:
+        counts[source_of(qid)] = counts.get(source_of(qid), 0) + 1
+    group = " ".join(f"{n:>8}" for n in names)
+    width = len(group)
+    head1 = f"{'':<10} {'queries':>7}" + "".join(f" | {s.upper():^{width}}" for s in systems)
+    head2 = f"{'source':<10} {'':>7}" + "".join(f" | {group}" for _ in systems)
+    lines = [f"{lang}: {len(ev.queries)} queries, {len(ev.docs)} documents, top {TOP_K}",
+             head1, head2, "-" * len(head2)]
+
+    def row(label: str, n: int, pick: Callable[[dict], dict]) -> str:
+        cells = "".join(
+            " | " + " ".join(f"{pick(results[s])[m]:>8.3f}" for m in names) for s in systems
+        )
+        return f"{label:<10} {n:>7}" + cells
+
+    for src in sorted(counts):
+        lines.append(row(src, counts[src], lambda r, src=src: r["by_source"][src]))
+    lines.append("-" * len(head2))
+    lines.append(row("macro", len(ev.queries), lambda r: r["macro"]))
+    return "\n".join(lines)
+
+
+def query_records(ev: EvalSet, rankings: Mapping[str, Mapping[str, list[str]]],
+                  results: Mapping[str, dict]):
+    """One JSON-ready record per question: what each system ranked, and where the answer was."""
+    for qid, question in ev.queries.items():
+        rec = {"lang": ev.lang, "qid": qid, "source": source_of(qid), "question": question,
+               "relevant": ev.qrels[qid]}
+        for system, ranks in rankings.items():
+            ranking = ranks[qid]
+            rec[system] = {
+                "rank": metrics.first_relevant_rank(ranking, ev.qrels[qid]),  # None: not in top 100
+                **{m: round(v, 4) for m, v in results[system]["per_query"][qid].items()},
+                "top10": ranking[:10],
+            }
+        yield rec
+
+
+def run_language(args, lang: str, stack: ExitStack) -> tuple[EvalSet, dict, dict, dict]:
+    ev = load_evalset(args.data, lang)
+    if args.limit:
+        ev = sample(ev, args.limit)
+    rankings: dict[str, dict[str, list[str]]] = {}
+    info: dict = {"queries": len(ev.queries), "documents": len(ev.docs)}
+    if args.fts5:
+        t = time.perf_counter()
+        rankings["fts5"] = run_fts5(ev)
+        info["fts5_seconds"] = round(time.perf_counter() - t, 2)
+    if args.lintas:
+        if args.reuse:
+            index_dir = OUT_DIR / "index" / f"{lang}-{index_key(ev)}"
+            if not (index_dir / ".complete").exists():
+                index_dir.mkdir(parents=True, exist_ok=True)
+                t = time.perf_counter()
+                build_lintas_index(ev, index_dir)
+                info["index_seconds"] = round(time.perf_counter() - t, 2)
+                (index_dir / ".complete").touch()
+        else:
+            index_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lintas-rel-")))
+            t = time.perf_counter()
+            build_lintas_index(ev, index_dir)
+            info["index_seconds"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        rankings["lintas"], info["lintas_refused"] = run_lintas(ev, index_dir, args.query_lang)
+        info["lintas_query_seconds"] = round(time.perf_counter() - t, 2)
+    results = {system: evaluate(r, ev) for system, r in rankings.items()}
+    return ev, rankings, results, info
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                   help="folder with fa/ and id/ (default: ../shared/data/eval beside the repo)")
+    p.add_argument("--lang", choices=LANGS, action="append",
+                   help="language to run; repeat for both (default: fa and id)")
+    p.add_argument("--limit", type=int, default=0,
+                   help="first N queries per source, on their judged docs plus "
+                        f"{DISTRACTORS} sampled others (a smoke run)")
+    p.add_argument("--no-fts5", dest="fts5", action="store_false", help="skip the FTS5 reference")
+    p.add_argument("--no-lintas", dest="lintas", action="store_false",
+                   help="skip Lintas (FTS5 only)")
+    p.add_argument("--query-lang", action="store_true",
+                   help="pass lang=<the set's language> in the SearchRequest (default: no filter, "
+                        "as a user who does not pick a language)")
+    p.add_argument("--reuse", action="store_true",
+                   help="keep the Lintas index under bench/out/index/, keyed by a hash of the "
+                        "analyzer/indexer code and the documents, and reuse it when unchanged")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the numbers as JSON")
+    p.add_argument("--queries-out", type=Path, metavar="FILE",
+                   help="write one JSON line per question: rank of the first relevant doc per "
+                        "system, its metrics and top-10 ids")
+    args = p.parse_args(argv)
+    if not (args.fts5 or args.lintas):
+        p.error("--no-fts5 and --no-lintas leave nothing to run")
+    for lang in args.lang or LANGS:
+        if not (args.data / lang / "corpus.jsonl").is_file():
+            p.error(f"no {args.data / lang / 'corpus.jsonl'}: point --data at the eval folder "
+                    "(the one holding fa/ and id/)")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    report: dict = {}
+    with ExitStack() as stack:
+        qout = None
+        if args.queries_out:
+            args.queries_out.parent.mkdir(parents=True, exist_ok=True)
+            qout = stack.enter_context(open(args.queries_out, "w", encoding="utf-8"))
+        for lang in args.lang or LANGS:
+            ev, rankings, results, info = run_language(args, lang, stack)
+            print(format_table(lang, ev, results), end="\n\n", flush=True)
+            report[lang] = {
+                "info": info,
+                **{s: {"by_source": r["by_source"], "macro": r["macro"]} for s, r in results.items()},
+            }
+            if qout:
+                for rec in query_records(ev, rankings, results):
+                    qout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The FTS5 reference: a question's words can never be read as FTS5 syntax."""
+
+import pytest
+
+from bench.fts5 import Fts5Index, match_expression
+
+
+@pytest.fixture
+def index():
+    idx = Fts5Index()
+    idx.add([
+        ("d1", "", "Siapa pelatih ganda putra bulu tangkis?"),
+        ("d2", "کتاب", "بازی‌های المپیک تابستانی در ریو برگزار شد"),
+        ("d3", "", "pelatih sepak bola"),
+    ])
+    yield idx
+    idx.close()
+
+
+def test_words_are_quoted_and_ored():
+    assert match_expression("Siapa  pelatih?") == '"Siapa" OR "pelatih?"'
+
+
+def test_a_double_quote_in_the_question_is_escaped():
+    assert match_expression('kata "asing') == '"kata" OR """asing"'
+
+
+@pytest.mark.parametrize("question", [
+    'NOT pelatih AND',  # boolean operators
+    'pelatih* -bola ^ganda',  # prefix, negation, initial-token syntax
+    'text: pelatih',  # a column filter
+    '"unclosed',
+    '؟',  # punctuation only: an empty phrase, matches nothing
+    '( ) { } :',
+])
+def test_fts5_syntax_in_a_question_never_raises(index, question):
+    index.search(question)
+
+
+def test_ranks_the_document_sharing_more_words_first(index):
+    assert index.search("pelatih ganda putra")[0] == "d1"
+
+
+def test_searches_the_title_too(index):
+    assert index.search("کتاب") == ["d2"]
+
+
+def test_empty_question_returns_nothing(index):
+    assert index.search("   ") == []
