@@ -1,0 +1,107 @@
+"""Whoosh glue shared by every language: a normalizing tokenizer and a term filter.
+
+The language modules keep their rules in plain functions (`term_fa(word)`,
+`stem_id(word)`); these two classes are the thin adapters that put them into a
+Whoosh token stream. Both pickle as plain configuration: Whoosh stores the schema,
+analyzers included, in the index at every commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from whoosh.analysis import Filter, Token, Tokenizer
+
+from .common import normalize_chars
+
+
+class NormalizingTokenizer(Tokenizer):
+    """Normalize characters (common.normalize_chars), then split with a regex.
+
+    `prepare` rewrites the normalized text without changing its length (e.g. a
+    space that Persian spelling treats as a ZWNJ), so offsets stay exact.
+    `startchar`/`endchar` point into the original text.
+    """
+
+    def __init__(self, pattern: str, prepare: Callable[[str], str] | None = None):
+        self.pattern = pattern
+        self.prepare = prepare
+        self._regex = re.compile(pattern)
+
+    def __getstate__(self):
+        return {"pattern": self.pattern, "prepare": self.prepare}
+
+    def __setstate__(self, state):
+        self.__init__(state["pattern"], state["prepare"])
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.__getstate__() == other.__getstate__()
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs) -> Iterator[Token]:
+        text, offsets = normalize_chars(value)
+        if self.prepare is not None:
+            text = self.prepare(text)
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            # Prefix/wildcard terms and exact lookups: the whole value is one term.
+            t.original = t.text = text.strip()
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for match in self._regex.finditer(text):
+            t.text = match.group()
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = t.text
+            if positions:
+                t.pos = pos
+                pos += 1
+            if chars:
+                s, e = match.span()
+                if offsets is not None:
+                    s, e = offsets[s], offsets[e - 1] + 1
+                t.startchar, t.endchar = start_char + s, start_char + e
+            yield t
+
+
+class TermFilter(Filter):
+    """Turn each token's text into its index term with `func`; None means stop word.
+
+    `func` is a module-level function (so it pickles by name) that composes a
+    language's per-word steps behind one cache: most tokens of news repeat, so one
+    lookup per token beats running normalizer, lemmatizer and stop list each time.
+    Positions are renumbered over the kept tokens, so a phrase query whose stop word
+    was removed ("ایران و آذربایجان") still matches the same words in a document.
+    """
+
+    def __init__(self, func: Callable[[str], str | None]):
+        self.func = func
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.func is other.func
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        func = self.func
+        shift = 0
+        for t in tokens:
+            term = func(t.text)
+            if term is None:
+                if t.positions:
+                    shift += 1
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            t.text = term
+            if t.positions and shift:
+                t.pos -= shift
+            yield t

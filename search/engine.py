@@ -1,0 +1,209 @@
+"""Engine: a SearchRequest in, SearchResults out, over the index on disk.
+
+One Engine serves many threads: each thread keeps its own Whoosh searcher, and
+every searcher is replaced when another process commits to the index, so a
+re-index shows up without a restart. A query gets a time budget; past it, the
+results collected so far are returned rather than holding a thread hostage.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+
+from analyzers import LANGS
+
+from . import storage
+from .documents import Document
+from .errors import DocumentNotFound
+from .query import make_parser, parse
+from .request import SearchRequest
+from .results import Hit, SearchResults
+from .schema import body_field
+from .snippets import make_snippet, term_spans
+from .suggest import suggest
+
+TIME_LIMIT = 2.0  # seconds a single query may run
+REFRESH_EVERY = 0.2  # seconds between checks for a newer index generation
+
+
+class Engine:
+    def __init__(self, index_dir: str | Path, time_limit: float = TIME_LIMIT):
+        self.index_dir = Path(index_dir)
+        self.time_limit = time_limit
+        self._ix = storage.open_index(self.index_dir)  # raises IndexNotFound
+        self._local = threading.local()
+        self._parsers: dict[tuple[str, ...], object] = {}
+
+    # -- searchers
+
+    def _searcher(self):
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        now = time.monotonic()
+        if searcher is None:
+            local.searcher, local.checked = self._ix.searcher(), now
+        elif now - local.checked > REFRESH_EVERY:
+            local.checked = now
+            if not searcher.up_to_date():
+                local.searcher = searcher.refresh()
+        return local.searcher
+
+    def _parser(self, langs: tuple[str, ...]):
+        if langs not in self._parsers:
+            self._parsers[langs] = make_parser(self._ix.schema, langs)
+        return self._parsers[langs]
+
+    # -- public API
+
+    def count(self) -> int:
+        return self._searcher().doc_count()
+
+    def document(self, doc_id: str) -> Document:
+        fields = self._searcher().document(id=doc_id)
+        if fields is None:
+            raise DocumentNotFound(f"no document with id {doc_id!r}")
+        return _to_document(fields)
+
+    def stats(self) -> dict:
+        searcher = self._searcher()
+        reader = searcher.reader()
+        by_lang = {lang: searcher.doc_frequency("lang", lang) for lang in LANGS}
+        size = sum(f.stat().st_size for f in self.index_dir.iterdir() if f.is_file())
+        return {
+            "index": str(self.index_dir),
+            "documents": searcher.doc_count(),
+            "by_lang": {k: v for k, v in by_lang.items() if v},
+            "segments": len(reader.leaf_readers()),
+            "size_bytes": size,
+            "generation": self._ix.latest_generation(),
+        }
+
+    def search(self, req: SearchRequest) -> SearchResults:
+        started = time.perf_counter()
+        searcher = self._searcher()
+        langs = (req.lang,) if req.lang else LANGS
+        q = parse(self._parser(langs), req.q)
+        filters = []
+        if req.lang:
+            filters.append(wq.Term("lang", req.lang))
+        if req.source:
+            filters.append(wq.Term("source", req.source))
+        if req.date_from or req.date_to:
+            filters.append(wq.DateRange("date", _day(req.date_from), _day(req.date_to, end=True)))
+        results = self._collect(searcher, q, filters, req)
+        total = len(results) if results is not None else 0
+        start = (req.page - 1) * req.per_page
+        hits = []
+        if results is not None:
+            for hit in results[start:start + req.per_page]:
+                hits.append(self._hit(searcher, q, hit, req.snippets))
+        facets = self._facets(searcher, req, filters, results)
+        suggestion = None
+        if req.page == 1 and total < 3:
+            suggestion = suggest(searcher, req.q, langs)
+        return SearchResults(
+            query=req.q, total=total, page=req.page, per_page=req.per_page,
+            took_ms=(time.perf_counter() - started) * 1000, hits=hits,
+            facets={"lang": facets}, suggestion=suggestion,
+        )
+
+    # -- internals
+
+    def _collect(self, searcher, q, filters, req: SearchRequest, groupedby=None, limit=None):
+        if q is wq.NullQuery:
+            return None
+        sortedby = sorting.FieldFacet("date", reverse=True) if req.sort == "date" else None
+        collector = searcher.collector(
+            limit=limit if limit is not None else req.page * req.per_page,
+            sortedby=sortedby,
+            groupedby=groupedby if groupedby is not None else (None if req.lang else "lang"),
+            filter=wq.And(filters) if filters else None,
+        )
+        limited = TimeLimitCollector(collector, timelimit=self.time_limit, use_alarm=False)
+        try:
+            searcher.search_with_collector(q, limited)
+        except TimeLimit:
+            pass  # partial results are better than none; took_ms tells the tale
+        return limited.results()
+
+    def _facets(self, searcher, req, filters, results) -> dict[str, int]:
+        if results is None:
+            return {}
+        if req.lang is None:
+            groups = results.groups("lang")
+        else:
+            # Counts for every language, so the page can offer the others too.
+            others = [f for f in filters if not (isinstance(f, wq.Term) and f.fieldname == "lang")]
+            q_all = parse(self._parser(LANGS), req.q)
+            if q_all is wq.NullQuery:
+                return {}
+            counted = self._collect(searcher, q_all, others, req, groupedby="lang", limit=1)
+            groups = counted.groups("lang")
+        return {lang: len(docs) for lang, docs in sorted(groups.items()) if docs}
+
+    def _hit(self, searcher, q, hit, with_snippet: bool) -> Hit:
+        fields = hit.fields()
+        lang = fields.get("lang", "en")
+        snippet = ""
+        if with_snippet:
+            text = fields.get("text", "")
+            field = body_field(lang)
+            terms = {text_ for fname, text_ in _query_terms(searcher, q) if fname == field}
+            spans = term_spans(searcher.reader(), field, terms, hit.docnum)
+            snippet = make_snippet(text, spans)
+        date = fields.get("date")
+        return Hit(
+            id=fields["id"], title=fields.get("title", ""), lang=lang, score=round(hit.score or 0.0, 4),
+            snippet=snippet, date=date.date().isoformat() if date else None,
+            source=fields.get("source"), url=fields.get("url"),
+        )
+
+
+def _query_terms(searcher, q):
+    """Every (field, term) a query can match, prefixes and wildcards expanded.
+
+    Terms under NOT are left out: a snippet marks what was found, not what was excluded.
+    """
+    terms = set()
+    reader = searcher.reader()
+
+    def walk(node):
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, (wq.Prefix, wq.Wildcard)):
+            terms.update((fname, _text(t)) for fname, t in node.expanded_terms(reader))
+        elif node.is_leaf():
+            terms.update((fname, _text(t)) for fname, t in node.iter_all_terms(phrases=True))
+        else:
+            for child in node.children():
+                walk(child)
+
+    walk(q)
+    return terms
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _day(d, end: bool = False):
+    if d is None:
+        return None
+    from datetime import datetime, time as dtime
+
+    return datetime.combine(d, dtime.max if end else dtime.min)
+
+
+def _to_document(fields: dict) -> Document:
+    date = fields.get("date")
+    return Document(
+        id=fields["id"], title=fields.get("title", ""), text=fields.get("text", ""),
+        lang=fields.get("lang"), date=date.date() if date else None,
+        source=fields.get("source"), url=fields.get("url"),
+    )

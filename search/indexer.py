@@ -1,0 +1,219 @@
+"""Add, update, delete and rebuild: documents in, one Whoosh index out.
+
+Commits are Whoosh's atomic TOC swaps: a process killed mid-run leaves the index
+as of its last commit. A plain run commits every `commit_every` documents so a
+crash loses little; a rebuild commits once, at the end, so the old index stays
+whole until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+
+from tqdm import tqdm
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+from analyzers import detect_lang
+
+from . import storage
+from .documents import Document, LoadError, iter_documents
+from .errors import LintasError
+from .schema import SCHEMA_VERSION, body_field, title_field
+
+WRITE_LOCK_TIMEOUT = 30.0
+
+
+class IndexBusy(LintasError):
+    """Another process holds the index's write lock."""
+
+    status = 503
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """Some input could not be indexed (the rest was)."""
+        return bool(self.errors)
+
+    def summary(self) -> str:
+        parts = [f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged"]
+        if self.deleted:
+            parts.append(f"{self.deleted} deleted")
+        if self.errors:
+            parts.append(f"{len(self.errors)} skipped with errors")
+        return ", ".join(parts)
+
+
+def content_hash(doc: Document, lang: str) -> str:
+    payload = [SCHEMA_VERSION, doc.id, doc.title, doc.text, lang,
+               doc.date.isoformat() if doc.date else None, doc.source, doc.url]
+    return hashlib.sha1(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def to_fields(doc: Document, lang: str, digest: str) -> dict:
+    fields = {
+        "id": doc.id,
+        "lang": lang,
+        "title": doc.title,
+        "text": doc.text,
+        "hash": digest,
+        title_field(lang): doc.title,
+        body_field(lang): doc.text,
+    }
+    if doc.source:
+        fields["source"] = doc.source
+    if doc.url:
+        fields["url"] = doc.url
+    if doc.date:
+        fields["date"] = datetime.combine(doc.date, time())
+    return fields
+
+
+class Indexer:
+    """Writes documents into the index at `index_dir`, creating it if missing."""
+
+    def __init__(self, index_dir: str | Path, commit_every: int = 5000, limitmb: int = 256):
+        self.index_dir = Path(index_dir)
+        self.commit_every = commit_every
+        self.limitmb = limitmb
+
+    def index_paths(self, paths: Iterable[str | Path], rebuild: bool = False,
+                    progress: bool = False) -> IndexReport:
+        """Index .txt/.jsonl files and directories; bad items are reported and skipped."""
+        paths = list(paths)
+        return self._index(iter_documents(paths), rebuild, progress, total=_estimate(paths))
+
+    def add_documents(self, docs: Iterable[Document], rebuild: bool = False,
+                      progress: bool = False) -> IndexReport:
+        return self._index(docs, rebuild, progress, total=None)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete documents by id; returns how many existed."""
+        ix = self._open(create=False)
+        writer = self._writer(ix)
+        try:
+            count = sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    # -- internals
+
+    def _open(self, create: bool):
+        if not storage.exists(self.index_dir):
+            if not create:
+                return storage.open_index(self.index_dir)  # raises IndexNotFound
+            return storage.create_index(self.index_dir)
+        try:
+            return storage.open_index(self.index_dir)
+        except storage.IndexVersionMismatch:
+            if not create:
+                raise
+            return None
+
+    def _writer(self, ix):
+        try:
+            return ix.writer(limitmb=self.limitmb, timeout=WRITE_LOCK_TIMEOUT, delay=0.25)
+        except LockError:
+            raise IndexBusy(
+                f"another process is writing to the index at {self.index_dir} "
+                f"(waited {WRITE_LOCK_TIMEOUT:.0f}s): try again when it has finished"
+            ) from None
+
+    def _index(self, items: Iterable[Document | LoadError], rebuild: bool, progress: bool,
+               total: int | None) -> IndexReport:
+        ix = self._open(create=True)
+        if ix is None:
+            if not rebuild:
+                storage.open_index(self.index_dir)  # raises the version mismatch
+            ix = storage.create_index(self.index_dir)
+        report = IndexReport()
+        known = {} if rebuild else _known_hashes(ix)
+        seen: set[str] = set()
+        writer = self._writer(ix)
+        pending = 0
+        bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
+        try:
+            for item in items:
+                bar.update(1)
+                if isinstance(item, LoadError):
+                    report.errors.append(str(item))
+                    continue
+                lang = item.lang or detect_lang(f"{item.title}\n{item.text}")
+                digest = content_hash(item, lang)
+                old = known.get(item.id)
+                if old == digest and item.id not in seen:
+                    report.unchanged += 1
+                    seen.add(item.id)
+                    continue
+                if old is not None or item.id in seen:
+                    writer.update_document(**to_fields(item, lang, digest))
+                    report.updated += 1
+                else:
+                    writer.add_document(**to_fields(item, lang, digest))
+                    report.added += 1
+                seen.add(item.id)
+                pending += 1
+                if not rebuild and pending >= self.commit_every:
+                    writer.commit()
+                    writer = self._writer(ix)
+                    pending = 0
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            bar.close()
+        if rebuild:
+            # CLEAR drops every older segment in the same atomic commit.
+            writer.commit(mergetype=CLEAR)
+        elif pending:
+            writer.commit()
+        else:
+            writer.cancel()
+        return report
+
+
+def _known_hashes(ix) -> dict[str, str]:
+    """id -> content hash of every live document, read from the sortable columns."""
+    with ix.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return {}
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("hash")
+        return {
+            ids[n]: hashes[n]
+            for n in range(reader.doc_count_all())
+            if not reader.is_deleted(n)
+        }
+
+
+def _estimate(paths: list[str | Path]) -> int | None:
+    """Documents to expect, for the progress bar; None if counting would cost a read."""
+    total = 0
+    for path in map(Path, paths):
+        files: Iterator[Path] = path.rglob("*") if path.is_dir() else iter([path])
+        for f in files:
+            name = f.name.lower()
+            if name.endswith(".txt"):
+                total += 1
+            elif name.endswith(".jsonl") and f.is_file():
+                with open(f, "rb") as fh:
+                    total += sum(1 for line in fh if line.strip())
+            elif name.endswith(".gz"):
+                return None
+    return total

@@ -1,0 +1,139 @@
+"""From a query string to a Whoosh query over the language fields, never raising.
+
+Syntax: plain words (OR, ranked: documents matching more words score higher),
+AND / OR / NOT, "phrases", prefix*, parentheses, and the fields title:, body:,
+lang:, source:, id:. Every word is analyzed by each language field's own
+analyzer, so one query finds Persian and Indonesian documents alike. Anything
+the parser cannot make sense of falls back to its plain words.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from whoosh import qparser, query
+from whoosh.qparser import syntax
+
+from analyzers import LANGS
+from analyzers.common import fold_text
+from analyzers.persian import fold_term
+
+from .schema import TITLE_BOOST, body_field, text_fields, title_field
+
+# Field names a user may type, mapped onto the per-language fields.
+_ALIASES = {
+    "title": [title_field(lang) for lang in LANGS],
+    "body": [body_field(lang) for lang in LANGS],
+    "text": [body_field(lang) for lang in LANGS],
+}
+_FILTER_FIELDS = {"lang", "source", "id"}
+
+
+class _AliasFieldsPlugin(qparser.Plugin):
+    """title:/body: search every language's field; unsearchable names become words."""
+
+    def __init__(self, langs):
+        self.aliases = {
+            name: [f for f in fields if f.rsplit("_", 1)[1] in langs]
+            for name, fields in _ALIASES.items()
+        }
+        self.searchable = set(text_fields(LANGS)) | _FILTER_FIELDS
+
+    def filters(self, parser):
+        # After FieldsPlugin assigns names (100), before MultifieldPlugin (110).
+        return [(self.expand, 105)]
+
+    def expand(self, parser, group):
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.expand(parser, node)
+            elif node.has_fieldname and node.fieldname is not None:
+                if node.fieldname in self.aliases:
+                    copies = []
+                    for fname in self.aliases[node.fieldname]:
+                        c = copy.copy(node)
+                        c.set_fieldname(fname, override=True)
+                        copies.append(c)
+                    group[i] = syntax.OrGroup(copies)
+                elif node.fieldname not in self.searchable:
+                    node.set_fieldname(None, override=True)
+        return group
+
+
+class _Parser(qparser.QueryParser):
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        # Prefix and wildcard terms are normalized but not lemmatized or stemmed
+        # (as Lucene's normalize()): "kata*" must not become a stem first.
+        if termclass in (query.Prefix, query.Wildcard) and fieldname in _TEXT_FIELDS:
+            text = fold_term(fold_text(text)).strip()
+            if not text.strip("*?"):
+                return None  # a lone "*" would enumerate every term
+            return termclass(fieldname, text, boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+_TEXT_FIELDS = set(text_fields(LANGS))
+
+
+def make_parser(schema, langs=LANGS) -> qparser.QueryParser:
+    fields = text_fields(langs)
+    boosts = {title_field(lang): TITLE_BOOST for lang in langs}
+    parser = _Parser(None, schema, group=syntax.OrGroup)
+    parser.add_plugin(_AliasFieldsPlugin(langs))
+    parser.add_plugin(qparser.MultifieldPlugin(fields, fieldboosts=boosts))
+    # No ^boosts, ranges or ~fuzzy: they surprise people who type natural text.
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    parser.remove_plugin_class(qparser.RangePlugin)
+    return parser
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def plain_words(text: str) -> str:
+    """The words of a query with all syntax removed."""
+    return " ".join(_WORD.findall(text))
+
+
+def parse(parser: qparser.QueryParser, text: str) -> query.Query:
+    """Parse leniently: malformed syntax falls back to the query's plain words."""
+    try:
+        q = parser.parse(text)
+    except Exception:  # whoosh raises assorted errors on odd syntax: never the user's problem
+        q = None
+    if q is None or _has_error(q) or q is query.NullQuery:
+        words = plain_words(text)
+        if not words:
+            return query.NullQuery
+        try:
+            q = parser.parse(words)
+        except Exception:
+            return query.NullQuery
+    return _must_not(q)
+
+
+def _must_not(q: query.Query) -> query.Query:
+    """Give NOT inside an OR group Lucene's meaning: exclude, don't add.
+
+    Whoosh reads "a b NOT c" as a OR b OR (everything but c); people mean
+    (a OR b) AND NOT c.
+    """
+    if isinstance(q, query.Or):
+        subs = [_must_not(s) for s in q.subqueries]
+        positive = [s for s in subs if not isinstance(s, query.Not)]
+        negative = [s.query for s in subs if isinstance(s, query.Not)]
+        if negative and positive:
+            base = positive[0] if len(positive) == 1 else q.__class__(positive, boost=q.boost)
+            return query.AndNot(base, negative[0] if len(negative) == 1 else query.Or(negative))
+        return q.__class__(subs, boost=q.boost) if subs != q.subqueries else q
+    if isinstance(q, query.And):
+        return query.And([_must_not(s) for s in q.subqueries], boost=q.boost)
+    return q
+
+
+def _has_error(q: query.Query) -> bool:
+    # whoosh marks what it could not parse with an `error` attribute
+    return getattr(q, "error", None) is not None or any(
+        getattr(sub, "error", None) is not None for sub in q.leaves()
+    )

@@ -1,0 +1,51 @@
+"""The Whoosh schema: stored fields once, indexed text once per language.
+
+One language per indexed field, as the big engines recommend: each field has its
+language's analyzer, a query is analyzed by every field's analyzer, and BM25F
+statistics (document frequency, length) stay per language.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+from analyzers import LANGS, analyzer_for
+
+# Bumped whenever the schema or an analyzer changes what is indexed: an index of
+# another version must be rebuilt (`lintas index --rebuild`), not silently mixed.
+SCHEMA_VERSION = 1
+
+TITLE_BOOST = 2.0
+
+
+def title_field(lang: str) -> str:
+    return f"title_{lang}"
+
+
+def body_field(lang: str) -> str:
+    return f"body_{lang}"
+
+
+def text_fields(langs=LANGS) -> list[str]:
+    return [f for lang in langs for f in (title_field(lang), body_field(lang))]
+
+
+def build_schema() -> Schema:
+    fields = {
+        "id": ID(stored=True, unique=True, sortable=True),
+        "lang": ID(stored=True, sortable=True),
+        "source": ID(stored=True, sortable=True),
+        "date": DATETIME(stored=True, sortable=True),
+        "url": STORED(),
+        "title": STORED(),
+        "text": STORED(),
+        # Content hash: re-indexing an unchanged document is a no-op.
+        "hash": ID(sortable=True),
+    }
+    for lang in LANGS:
+        analyzer = analyzer_for(lang)
+        fields[title_field(lang)] = TEXT(analyzer=analyzer, field_boost=TITLE_BOOST)
+        # chars=True stores each term's character span: snippets can then mark the
+        # stored text without re-analyzing it.
+        fields[body_field(lang)] = TEXT(analyzer=analyzer, chars=True)
+    return Schema(**fields)

@@ -1,0 +1,96 @@
+"""Snippets: the best window of a document's text, HTML-escaped, matches in <mark>.
+
+Character spans come from the index (the body fields store each term's offsets
+into the original text), so a snippet costs a few posting lookups, not a
+re-analysis of the whole document.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+WIDTH = 240  # characters of text around the matches
+MAX_MARKS = 12
+
+
+def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every occurrence of `terms` in one document's field."""
+    spans = []
+    for term in terms:
+        try:
+            matcher = reader.postings(fieldname, term)
+        except Exception:  # whoosh.reading.TermNotFound: the term is not in this field
+            continue
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            for _pos, start, end in matcher.value_as("characters"):
+                spans.append((start, end, term))
+    spans.sort()
+    return spans
+
+
+def best_window(spans: list[tuple[int, int, str]], width: int) -> tuple[int, int]:
+    """The window of `width` chars that holds the most distinct terms, then most matches."""
+    best = (0, 0, 0)  # (distinct, count, -start)
+    best_start = spans[0][0]
+    j = 0
+    for i, (start, _end, _t) in enumerate(spans):
+        while j < len(spans) and spans[j][1] <= start + width:
+            j += 1
+        inside = spans[i:j]
+        score = (len({t for _s, _e, t in inside}), len(inside), -start)
+        if score > best:
+            best, best_start = score, start
+    return best_start, best_start + width
+
+
+def make_snippet(text: str, spans: list[tuple[int, int, str]], width: int = WIDTH) -> str:
+    """HTML: the text around the best cluster of spans; everything but <mark> escaped."""
+    if not spans:
+        return _escape(_trim(text, 0, width))
+    first, limit = best_window(spans, width)
+    last = max((e for s, e, _t in spans if s >= first and e <= limit), default=first)
+    lo = max(0, first - (width - (last - first)) // 2)  # center the cluster
+    hi = min(len(text), lo + width)
+    lo, hi = _word_bounds(text, lo, hi)
+    out = ["…" if lo > 0 else ""]
+    cursor = lo
+    marks = 0
+    for start, end, _term in spans:
+        if start < cursor or end > hi or marks >= MAX_MARKS:
+            continue
+        out.append(_escape(text[cursor:start]))
+        out.append(f"<mark>{_escape(text[start:end])}</mark>")
+        cursor = end
+        marks += 1
+    out.append(_escape(text[cursor:hi]))
+    if hi < len(text):
+        out.append("…")
+    return "".join(out)
+
+
+def _escape(s: str) -> str:
+    return html.escape(_SPACES.sub(" ", s), quote=True)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _trim(text: str, lo: int, width: int) -> str:
+    lo, hi = _word_bounds(text, lo, min(len(text), lo + width))
+    return text[lo:hi] + ("…" if hi < len(text) else "")
+
+
+def _word_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """Move a window's edges to whitespace so no word is cut in half."""
+    if lo > 0:
+        space = text.find(" ", lo, lo + 30)
+        if space != -1:
+            lo = space + 1
+    if hi < len(text):
+        space = text.rfind(" ", hi - 30, hi)
+        if space > lo:
+            hi = space
+    return lo, hi
