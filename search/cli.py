@@ -1,0 +1,162 @@
+"""`lintas index`, `lintas search`, `lintas stats`: each parses its arguments, makes
+one library call, and turns a LintasError into one line on stderr and exit code 1.
+
+`lintas serve` lives in web/cli.py, which adds it to this group: the console
+script points there so that no import runs from search/ up to web/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .errors import LintasError
+from .request import LANGS, MAX_PER_PAGE, SORTS, SearchRequest
+
+DEFAULT_SEEDS = Path("seeds")
+EXIT_PARTIAL = 2  # some input was skipped; the rest was indexed
+
+
+def default_index() -> str:
+    return os.environ.get("LINTAS_INDEX") or "index"
+
+
+index_option = click.option(
+    "--index", "index_dir", default=default_index, show_default="$LINTAS_INDEX or ./index",
+    type=click.Path(file_okay=False), help="Index directory.",
+)
+
+
+def fail(err: LintasError) -> None:
+    raise click.ClickException(str(err))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Lintas: full-text search for Persian and Indonesian news.
+
+    \b
+    Quick start:
+      lintas index                 # index ./seeds into ./index
+      lintas search "hubungan"     # search it
+      lintas serve                 # search page and JSON API on 127.0.0.1:8000
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Replace the whole index with PATHS (atomically, at the end).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool | None) -> None:
+    """Index .txt, .jsonl and .jsonl.gz files and directories (default: ./seeds).
+
+    A .txt file is one document: its file name is the id, its first non-empty line
+    the title. A .jsonl line is {"id", "title", "text"} plus optional "lang",
+    "date", "source", "url". Unchanged documents are skipped. Files or lines that
+    cannot be read are reported and skipped; the exit code is then 2 ("partial").
+    """
+    from .indexer import Indexer
+
+    if not paths:
+        if not DEFAULT_SEEDS.is_dir():
+            raise click.UsageError("no PATH given and no ./seeds directory here")
+        paths = (DEFAULT_SEEDS,)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    try:
+        report = Indexer(index_dir).index_paths(paths, rebuild=rebuild, progress=progress)
+    except LintasError as err:
+        fail(err)
+    for error in report.errors:
+        click.echo(f"skipped: {error}", err=True)
+    click.echo(f"{index_dir}: {report.summary()}")
+    if report.partial:
+        sys.exit(EXIT_PARTIAL)
+
+
+def _parse_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
+
+
+@cli.command()
+@click.argument("query")
+@index_option
+@click.option("--lang", type=click.Choice(LANGS), help="Only documents in this language.")
+@click.option("--source", help="Only documents from this source.")
+@click.option("--from", "date_from", callback=_parse_date, metavar="YYYY-MM-DD", help="Published on or after.")
+@click.option("--to", "date_to", callback=_parse_date, metavar="YYYY-MM-DD", help="Published on or before.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON the /search API returns.")
+def search(query: str, index_dir: str, lang, source, date_from, date_to, sort, page, per_page,
+           as_json: bool) -> None:
+    """Search the index. QUERY: words (ranked OR), AND / OR / NOT, "phrases",
+    prefix*, title:word, lang:fa|id|en."""
+    from .engine import Engine
+
+    try:
+        request = SearchRequest(q=query, lang=lang, source=source, date_from=date_from,
+                                date_to=date_to, sort=sort, page=page, per_page=per_page)
+        results = Engine(index_dir).search(request)
+    except LintasError as err:
+        fail(err)
+    if as_json:
+        click.echo(json.dumps({"ok": True, **results.to_dict()}, ensure_ascii=False, indent=2))
+        return
+    _print_results(results)
+
+
+def _print_results(results) -> None:
+    import html
+    import re
+
+    first = (results.page - 1) * results.per_page + 1
+    shown = f"{first}-{first + len(results.hits) - 1} of " if results.hits else ""
+    click.echo(f"{shown}{results.total} results ({results.took_ms:.0f} ms)")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    for rank, hit in enumerate(results.hits, first):
+        meta = " · ".join(x for x in (hit.lang, hit.date, hit.source) if x)
+        click.echo(f"\n{rank}. {click.style(hit.title or hit.id, bold=True)}  [{meta}]")
+        click.echo(f"   id: {hit.id}   score: {hit.score:.3f}")
+        snippet = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow", bold=True),
+                         hit.snippet)
+        click.echo(f"   {html.unescape(snippet)}")
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(index_dir: str, as_json: bool) -> None:
+    """Documents per language, index size and segments."""
+    from .engine import Engine
+
+    try:
+        info = Engine(index_dir).stats()
+    except LintasError as err:
+        fail(err)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    click.echo(f"index:      {info['index']}")
+    click.echo(f"documents:  {info['documents']}")
+    for lang, n in info["by_lang"].items():
+        click.echo(f"  {lang}:       {n}")
+    click.echo(f"segments:   {info['segments']}")
+    click.echo(f"size:       {info['size_bytes'] / 1e6:.1f} MB")
+
+
+def main() -> None:
+    cli()
