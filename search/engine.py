@@ -119,11 +119,15 @@ class Engine:
         if q is wq.NullQuery:
             return None
         sortedby = sorting.FieldFacet("date", reverse=True) if req.sort == "date" else None
+        if filters:
+            # Filters join the query as zero-score clauses rather than the collector's
+            # filter=: TimeLimitCollector collects around FilterCollector's check, so
+            # a filter passed there is silently ignored.
+            q = wq.And([q, *(wq.ConstantScoreQuery(f, 0.0) for f in filters)])
         collector = searcher.collector(
             limit=limit if limit is not None else req.page * req.per_page,
             sortedby=sortedby,
             groupedby=groupedby if groupedby is not None else (None if req.lang else "lang"),
-            filter=wq.And(filters) if filters else None,
         )
         limited = TimeLimitCollector(collector, timelimit=self.time_limit, use_alarm=False)
         try:

@@ -1,0 +1,78 @@
+"""Indexer: add, skip unchanged, update, delete, rebuild, bad input, version check."""
+
+import json
+
+import pytest
+
+from search import storage
+from search.documents import Document
+from search.engine import Engine
+from search.indexer import Indexer
+from search.request import SearchRequest
+
+
+def doc(i, text="kabar", **kw):
+    return Document(id=f"d{i}", title=f"judul {i}", text=f"{text} nomor{i}", lang="id", **kw)
+
+
+def ids(index_dir, q):
+    return sorted(h.id for h in Engine(index_dir).search(SearchRequest(q=q, per_page=100)).hits)
+
+
+def test_add_skip_update(tmp_path):
+    indexer = Indexer(tmp_path)
+    r = indexer.add_documents([doc(1), doc(2)])
+    assert (r.added, r.updated, r.unchanged) == (2, 0, 0)
+    r = indexer.add_documents([doc(1), doc(2, text="berita")])
+    assert (r.added, r.updated, r.unchanged) == (0, 1, 1)
+    assert ids(tmp_path, "berita") == ["d2"]
+    assert Engine(tmp_path).count() == 2
+
+
+def test_delete(tmp_path):
+    indexer = Indexer(tmp_path)
+    indexer.add_documents([doc(1), doc(2)])
+    assert indexer.delete(["d1", "missing"]) == 1
+    assert ids(tmp_path, "kabar") == ["d2"]
+
+
+def test_rebuild_replaces_everything_at_once(tmp_path):
+    indexer = Indexer(tmp_path)
+    indexer.add_documents([doc(1), doc(2)])
+    r = indexer.add_documents([doc(3)], rebuild=True)
+    assert r.added == 1
+    assert ids(tmp_path, "kabar") == ["d3"]
+
+
+def test_commits_in_batches(tmp_path):
+    Indexer(tmp_path, commit_every=3).add_documents(doc(i) for i in range(10))
+    assert Engine(tmp_path).count() == 10
+
+
+def test_language_is_detected_when_missing(tmp_path):
+    Indexer(tmp_path).add_documents([
+        Document(id="fa", title="", text="روابط ایران و آذربایجان در سال جاری"),
+        Document(id="id", title="", text="Hubungan antara kedua negara yang bertetangga"),
+    ])
+    engine = Engine(tmp_path)
+    assert engine.document("fa").lang == "fa" and engine.document("id").lang == "id"
+
+
+def test_bad_items_are_reported_and_the_rest_indexed(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"id": "a", "text": "satu"}\n{broken\n\xff\xfe\n{"id": "b", "text": "dua"}\n')
+    r = Indexer(tmp_path / "ix").index_paths([src])
+    assert r.added == 2 and r.partial
+    assert len(r.errors) == 2
+    assert "in.jsonl:2:" in r.errors[0] and "in.jsonl:3:" in r.errors[1]
+
+
+def test_schema_version_mismatch_asks_for_rebuild(tmp_path):
+    Indexer(tmp_path).add_documents([doc(1)])
+    (tmp_path / storage.MARKER).write_text(json.dumps({"schema": -1}))
+    with pytest.raises(storage.IndexVersionMismatch, match="--rebuild"):
+        Engine(tmp_path)
+    with pytest.raises(storage.IndexVersionMismatch):
+        Indexer(tmp_path).add_documents([doc(2)])
+    Indexer(tmp_path).add_documents([doc(2)], rebuild=True)
+    assert ids(tmp_path, "kabar") == ["d2"]
