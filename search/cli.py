@@ -53,7 +53,11 @@ def cli() -> None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Replace the whole index with PATHS (atomically, at the end).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool | None) -> None:
+@click.option("--commit-every", type=click.IntRange(min=1), default=5000, show_default=True,
+              envvar="LINTAS_COMMIT_EVERY", help="Commit after this many new or changed documents "
+              "(a killed run keeps everything up to its last commit). Env: LINTAS_COMMIT_EVERY.")
+def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool | None,
+          commit_every: int) -> None:
     """Index .txt, .jsonl and .jsonl.gz files and directories (default: ./seeds).
 
     A .txt file is one document: its file name is the id, its first non-empty line
@@ -70,7 +74,8 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        report = Indexer(index_dir).index_paths(paths, rebuild=rebuild, progress=progress)
+        report = Indexer(index_dir, commit_every=commit_every).index_paths(
+            paths, rebuild=rebuild, progress=progress)
     except LintasError as err:
         fail(err)
     for error in report.errors:
@@ -78,6 +83,21 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
     click.echo(f"{index_dir}: {report.summary()}")
     if report.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+def delete(ids: tuple[str, ...], index_dir: str) -> None:
+    """Delete documents by id (ids not in the index are reported, not an error)."""
+    from .indexer import Indexer
+
+    try:
+        deleted = Indexer(index_dir).delete(list(dict.fromkeys(ids)))
+    except LintasError as err:
+        fail(err)
+    missing = len(set(ids)) - deleted
+    click.echo(f"{index_dir}: {deleted} deleted" + (f", {missing} not found" if missing > 0 else ""))
 
 
 def _parse_date(ctx, param, value):

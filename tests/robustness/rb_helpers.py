@@ -1,0 +1,141 @@
+"""Shared pieces of the robustness tests and bench/soak.py's test: the hostile
+documents, and helpers to run `lintas` as a subprocess (index, delete, serve)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from search.documents import Document
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "seeds"
+LINTAS = [str(Path(sys.executable).parent / "lintas")]  # the console script next to this python
+CHROMIUM = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
+
+# What an attacker would put in a news item: every one of these must come out of
+# the JSON snippet and the page as text, never as markup.
+XSS_PAYLOADS = (
+    "<script>window.__pwned = 1; alert(1)</script>",
+    "<img src=x onerror=\"window.__pwned = 2; alert(2)\">",
+    "<a href=\"javascript:window.__pwned=3\">klik</a>",
+    "</mark><b onmouseover=alert(4)>lepas</b><mark>",
+    "<svg onload=alert(5)>",
+)
+XSS_QUERIES = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "</mark>",
+    "<mark>rahasia</mark>",
+    "\"><script>alert(1)</script>",
+    "racun</mark><script>alert(1)</script>",
+)
+
+HOSTILE_DOCS = [
+    Document(
+        id="xss_body",
+        title="Kabar racun " + XSS_PAYLOADS[0],
+        text=("Berita racun hari ini: " + " racun ".join(XSS_PAYLOADS)
+              + " script alert img onerror javascript mark racun selesai."),
+        lang="id", date=date(2024, 7, 2), source="uji-xss",
+        url="javascript:window.__pwned=9",
+    ),
+    Document(
+        id="xss_title",
+        title="<img src=x onerror=\"window.__pwned = 6\"> racun </mark> judul",
+        text="Isi biasa tentang racun dan hubungan dagang, dengan </mark> harfiah di tengah.",
+        lang="id", date=date(2024, 7, 3), source="uji-xss",
+        url="https://example.invalid/berita?a=1&b=<script>",
+    ),
+    Document(
+        id="bidi_ctrl",
+        title="\u202eracun terbalik\u202c \x07 bel",
+        text="Teks dengan kontrol \x01\x02\x1b[31m dan \u202e override \u2066isolat\u2069 racun \ufeff.",
+        lang="id", source="uji-xss",
+    ),
+    Document(
+        id="fa_hostile",
+        title="خبر <script>alert('fa')</script> ایران",
+        text="خبرگزاری ایران <b>گزارش</b> داد که <script>alert(7)</script> مذاکرات ادامه دارد.",
+        lang="fa", source="uji-xss",
+    ),
+]
+
+
+# ---------------------------------------------------------------- subprocess helpers
+
+
+def lintas(*args: str, timeout: float = 60, env: dict | None = None, check: bool = False):
+    """Run `lintas ARGS...`; returns the CompletedProcess (text mode)."""
+    proc = subprocess.run([*LINTAS, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})}, cwd=REPO)
+    if check:
+        assert proc.returncode == 0, f"lintas {' '.join(args)} -> {proc.returncode}\n{proc.stderr}"
+    return proc
+
+
+def doc_token(i: int) -> str:
+    """A word unique to document i, e.g. 0 -> 'zqa', 27 -> 'zqab'; no digits, so every
+    analyzer keeps it one token."""
+    s, i = "", i + 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(97 + r) + s
+    return "zq" + s
+
+
+def write_jsonl(path: Path, ids, text: str = "Pemerintah mengumumkan kebijakan {tok} tentang hubungan dagang.",
+                lang: str = "id") -> Path:
+    with open(path, "w", encoding="utf-8") as f:
+        for i in ids:
+            tok = doc_token(i)
+            f.write(json.dumps({"id": f"doc{i}", "title": f"Berita {tok}", "text": text.format(tok=tok, i=i),
+                                "lang": lang}, ensure_ascii=False) + "\n")
+    return path
+
+
+class Server:
+    """`lintas serve` on 127.0.0.1 and a free port, in its own process."""
+
+    def __init__(self, index_dir: Path, threads: int = 4):
+        self.proc = subprocess.Popen(
+            [*LINTAS, "serve", "--host", "127.0.0.1", "--port", "0", "--index", str(index_dir),
+             "--threads", str(threads)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        )
+        line = self.proc.stdout.readline()  # "Lintas serving ... at http://127.0.0.1:PORT/ ..."
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if not m:
+            self.stop()
+            raise RuntimeError(f"lintas serve did not start: {line!r} {self.proc.stderr.read()[-2000:]}")
+        self.url = f"http://127.0.0.1:{m.group(1)}"
+
+    def stop(self) -> str:
+        """Stop the server; returns its stderr (the log)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        return self.proc.stderr.read() if self.proc.stderr else ""
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
