@@ -1,0 +1,119 @@
+"""Fixtures for the web tests: one real index of seeds/ per session, the app on it,
+a test client, a live loopback server, and Playwright on Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from search.documents import Document
+from search.indexer import Indexer
+from web import create_app
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "seeds"
+SCREENSHOTS = REPO / "test-results" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
+
+# A document written to attack the page: markup in its title and text must come
+# out escaped, in the snippet (HTML from the engine) and in the title (plain text).
+HOSTILE = Document(
+    id="hostile_script",
+    title='<script>alert("judul")</script> Kabar <b>tebal</b>',
+    text=(
+        'Kabar kilat: <script>alert("isi")</script> hubungan dagang & "kutipan" '
+        "<img src=x onerror=alert(2)> tetap aman di halaman."
+    ),
+    lang="id",
+    date=date(2024, 7, 1),
+    source="uji-keamanan",
+)
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory) -> Path:
+    """The five seed articles, indexed once for the whole session."""
+    path = tmp_path_factory.mktemp("index")
+    report = Indexer(str(path)).index_paths([str(SEEDS)])
+    assert not report.errors, report.errors
+    return path
+
+
+@pytest.fixture(scope="session")
+def hostile_index_dir(tmp_path_factory) -> Path:
+    """A separate index holding only HOSTILE, so seed counts stay as they are."""
+    path = tmp_path_factory.mktemp("hostile-index")
+    report = Indexer(str(path)).add_documents([HOSTILE])
+    assert not report.errors, report.errors
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(index_dir):
+    return create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def hostile_client(hostile_index_dir):
+    return create_app({"INDEX_DIR": str(hostile_index_dir), "TESTING": True}).test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a free loopback port (port 0), in a thread, stopped at the end."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """pytest-playwright resolves page.goto("/...") against this."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Use Debian's chromium; `playwright install` cannot download browsers here."""
+    if not os.access(CHROMIUM, os.X_OK):
+        msg = (
+            f"browser test needs Chromium ({CHROMIUM} missing): "
+            "apt-get install --no-install-recommends chromium fonts-dejavu-core"
+        )
+        if os.environ.get("CI"):  # CI installs it: never skip silently there
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 900, "height": 700}, "device_scale_factor": 2}
+
+
+@pytest.fixture()
+def screenshot(page, output_path):
+    """Save a full-page screenshot in output_path and in test-results/screenshots/."""
+
+    def take(name: str) -> Path:
+        shot = Path(output_path) / name  # output_path is a str
+        page.screenshot(path=str(shot), full_page=True)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, SCREENSHOTS / name)
+        return shot
+
+    return take

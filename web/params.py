@@ -1,0 +1,60 @@
+"""request.args -> SearchRequest.
+
+This module only turns strings into typed values (whole numbers, ISO dates) and
+says clearly when one is not; range and vocabulary checks (per_page limits,
+known languages, query length) are SearchRequest's, so the CLI and the web say
+the same thing about them. Unknown parameters are ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Mapping
+
+from search.errors import BadRequest
+from search.request import SearchRequest
+
+# Parameters the page carries from one link to the next (pagination, filters).
+SEARCH_PARAMS = ("q", "lang", "source", "from", "to", "sort", "page", "per_page")
+
+
+def search_request(args: Mapping[str, str]) -> SearchRequest:
+    """Build a SearchRequest from query-string arguments; raises BadRequest."""
+    return SearchRequest(
+        q=args.get("q", ""),
+        lang=_optional(args, "lang"),
+        source=_optional(args, "source"),
+        date_from=_date(args, "from"),
+        date_to=_date(args, "to"),
+        sort=_optional(args, "sort") or "relevance",
+        page=_int(args, "page", 1),
+        per_page=_int(args, "per_page", 10),
+    )
+
+
+def _optional(args: Mapping[str, str], name: str) -> str | None:
+    # An HTML form sends `lang=` for "any": treat empty as absent.
+    value = args.get(name, "").strip()
+    return value or None
+
+
+def _int(args: Mapping[str, str], name: str, default: int) -> int:
+    raw = _optional(args, name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, e.g. {name}={default}, not {raw!r}") from None
+
+
+def _date(args: Mapping[str, str], name: str) -> date | None:
+    raw = _optional(args, name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(
+            f"{name} must be an ISO date like {name}=2024-06-30, not {raw!r}"
+        ) from None

@@ -1,0 +1,90 @@
+"""Routes: the search page (/), the JSON API (/search, /documents/<id>, /health) and /openapi.json.
+
+Views only translate: query string -> SearchRequest (params), Engine call,
+result -> JSON or template. Errors raised here are rendered by web.errors,
+except on the page, which shows them inline next to the search box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from markupsafe import Markup
+
+from search.documents import Document
+from search.errors import LintasError
+
+from . import current_engine
+from .openapi import SPEC
+from .pagination import paginate
+from .params import SEARCH_PARAMS, search_request
+
+bp = Blueprint("views", __name__)
+
+LANG_NAMES = {"fa": "Persian", "id": "Indonesian", "en": "English"}
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Ranked results as JSON. :raise 400: bad parameter. :raise 503: no index."""
+    # Validate first: a bad parameter is worth reporting even while the index is missing.
+    search_req = search_request(request.args)
+    results = current_engine().search(search_req)
+    return jsonify({"ok": True, **results.to_dict()})
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str) -> Response:
+    """One stored document. :raise 404: unknown id."""
+    return jsonify({"ok": True, "document": _document_dict(current_engine().document(doc_id))})
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Document count. :raise 503: no index yet (the message says how to build one)."""
+    return jsonify({"ok": True, "documents": current_engine().count()})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(SPEC)
+
+
+@bp.get("/")
+def index() -> tuple[str, int]:
+    """The search page. Without q: just the box. With q: results, rendered server-side."""
+    q = request.args.get("q", "")
+    if "q" not in request.args:
+        return render_template("search.html", q=""), 200
+    try:
+        search_req = search_request(request.args)
+        results = current_engine().search(search_req)
+    except LintasError as e:
+        # Shown on the page with the box still filled in, so the user can fix it.
+        return render_template("search.html", q=q, error=str(e)), e.status
+    return render_template(
+        "search.html",
+        q=q,
+        search_request=search_req,
+        results=results,
+        # The engine guarantees snippets are escaped except for <mark>; a test
+        # indexes a <script> and checks it comes out escaped before we trust it here.
+        hits=[(hit, Markup(hit.snippet)) for hit in results.hits],
+        pagination=paginate(results.page, results.per_page, results.total),
+        lang_names=LANG_NAMES,
+        page_url=_page_url,
+    ), 200
+
+
+def _page_url(**overrides: object) -> str:
+    """This page's URL with some search parameters changed (None removes one)."""
+    params = {k: request.args[k] for k in SEARCH_PARAMS if request.args.get(k)}
+    params.update(overrides)
+    return url_for("views.index", **{k: v for k, v in params.items() if v is not None})
+
+
+def _document_dict(doc: Document) -> dict:
+    data = asdict(doc)
+    data["date"] = doc.date.isoformat() if doc.date else None
+    return data
