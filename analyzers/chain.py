@@ -68,7 +68,9 @@ class NormalizingTokenizer(Tokenizer):
             if chars:
                 s, e = match.span()
                 if offsets is not None:
-                    s, e = offsets[s], offsets[e - 1] + 1
+                    # The end reaches up to the next kept character, so marks that
+                    # normalization dropped after the word (کتابْ) stay inside it.
+                    s, e = offsets[s], max(offsets[e - 1] + 1, offsets[e])
                 t.startchar, t.endchar = start_char + s, start_char + e
             yield t
 

@@ -23,11 +23,18 @@ KEHEH = "\u06a9"  # ک
 TATWEEL = "\u0640"
 
 # Removed outright: Arabic harakat (fatha, kasra, damma, tanvin, shadda, sukun, ...),
-# superscript alef, tatweel, and invisible characters that only steer rendering
-# (ZWJ, ZWSP, word joiner, BOM, bidi marks/embeddings/overrides/isolates).
+# superscript alef, tatweel, and invisible characters that live inside words
+# (ZWJ, word joiner, soft hyphen).
 _REMOVED = (
     set(map(chr, range(0x064B, 0x0660)))
-    | {"\u0670", TATWEEL, "\u200b", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad"}
+    | {"\u0670", TATWEEL, "\u200d", "\u2060", "\u00ad"}
+)
+
+# Invisible characters that sit between words (bidi marks, embeddings, overrides
+# and isolates, zero-width space, BOM) and control characters become a space:
+# removing them would glue two words into one ("abc\u202edef").
+_SPACED = (
+    {"\u200b", "\u200e", "\u200f", "\ufeff"}
     | set(map(chr, range(0x202A, 0x202F)))
     | set(map(chr, range(0x2066, 0x206A)))
 )
@@ -39,16 +46,17 @@ _FOLD = {ARABIC_YEH: FARSI_YEH, ALEF_MAKSURA: FARSI_YEH, ARABIC_KAF: KEHEH}
 # Characters whose clean-up changes the text's length. If none occurs, the fast
 # path (str.translate, offsets = identity) is exact.
 _LENGTH_CHANGING = re.compile(
-    "[\u064b-\u065f\u0670\u0640\u200b\u200d-\u200f\u2060\ufeff\u00ad\u202a-\u202e\u2066-\u2069"
-    "\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef\u0130\u00c0-\u024f\u1e00-\u1eff"
-    "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]"
+    "[\u064b-\u065f\u0670\u0640\u200d\u2060\u00ad"
+    "\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef\u0130\u00c0-\u024f\u1e00-\u1eff]"
 )
 
 
 def _fold_char(ch: str) -> str:
     """The clean-up of one character: may be '', one char or several."""
-    if ch in _REMOVED or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
+    if ch in _REMOVED:
         return ""
+    if ch in _SPACED or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
+        return " "
     out = []
     for c in unicodedata.normalize("NFKC", ch).lower():
         if c in _REMOVED or "\u0300" <= c <= "\u036f":  # lone combining accents (İ.lower())

@@ -4,10 +4,11 @@ Chain: normalize characters (common) -> rejoin prefixes/suffixes written with a
 space ("می شود" -> "می‌شود") -> split into words, ZWNJ kept inside a word ->
 term: lemma (Hazm) -> fold spelling variants -> stop list.
 
-Hazm is imported lazily, on the first Persian word: it pulls in scikit-learn and
-nltk, seconds of start-up that Latin-only work never needs. We use Hazm's
-Lemmatizer (its word and verb lists need no model download), not its Stemmer,
-which over-stems (ایران -> ایر, تهران -> تهر).
+Hazm's word and verb tables are loaded lazily, on the first Persian word, from a
+cache that hazm_lexicon builds once: importing Hazm itself pulls in scikit-learn
+and nltk, seconds of start-up that Latin-only work never needs. We lemmatize
+with the lexicon (Hazm's Lemmatizer logic); Hazm's Stemmer alone over-stems
+(ایران -> ایر, تهران -> تهر), so it only runs where the lexicon confirms its stem.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ _TERM_FOLD = str.maketrans({
 
 _DATA = Path(__file__).parent / "data"
 _lock = threading.Lock()
-_lemmatizer = None
+_lex = None
 
 
 def prepare(text: str) -> str:
@@ -59,16 +60,15 @@ def prepare(text: str) -> str:
     return _SUFFIX_SPACE.sub(ZWNJ, text)
 
 
-def _hazm_lemmatizer():
-    global _lemmatizer
-    if _lemmatizer is None:
+def _lexicon():
+    global _lex
+    if _lex is None:
         with _lock:
-            if _lemmatizer is None:
-                from hazm import Lemmatizer  # slow import: see the module docstring
+            if _lex is None:
+                from . import hazm_lexicon
 
-                # joined_verb_parts builds "گفته_شده_است" forms our tokenizer never makes.
-                _lemmatizer = Lemmatizer(joined_verb_parts=False)
-    return _lemmatizer
+                _lex = hazm_lexicon.load()
+    return _lex
 
 
 def lemma(word: str) -> str:
@@ -77,7 +77,7 @@ def lemma(word: str) -> str:
     Hazm returns verbs as "past#present" ("رفت#رو"); every form of the verb then
     shares the past stem. Words Hazm doesn't know come back unchanged.
     """
-    found = _lookup(_hazm_lemmatizer(), word)
+    found = _lookup(_lexicon(), word)
     if found is None:
         return word
     if "#" in found:
@@ -92,17 +92,18 @@ def _attested(lem, word: str) -> bool:
     Hazm 0.10's lexicon also lists ~166k informal spellings with frequency 0
     (میشود, کتابها): those must not stop the search for their standard form.
     """
-    words = lem.words
-    if isinstance(words, dict):
-        entry = words.get(word)
-        return bool(entry) and bool(entry[0])
-    return word in words
+    return word in lem.attested
 
 
 def _lookup(lem, word: str) -> str | None:
     # Order matters: an attested word wins (تنها is "alone", not تن + ها); then a
     # form written without its ZWNJ (کتابها, میشود); then the rest of the lexicon,
     # whose frequency-0 entries include real words (روی) as well as informal ones.
+    if ZWNJ in word:
+        head, _, tail = word.rpartition(ZWNJ)
+        if tail in _JOINABLE_SUFFIXES and _attested(lem, head):
+            # Hazm lists some plurals whole (خانه‌ها, سال‌ها); a plural is its noun.
+            return _lookup(lem, head) or head
     if _attested(lem, word):
         return word
     if ZWNJ not in word:
@@ -113,7 +114,7 @@ def _lookup(lem, word: str) -> str | None:
         return word
     if word in lem.verbs:
         return lem.verbs[word]
-    stem = lem.stemmer.stem(word)
+    stem = lem.stem(word)
     return stem if stem != word and _attested(lem, stem) else None
 
 
