@@ -48,6 +48,8 @@ class NormalizingTokenizer(Tokenizer):
         if not tokenize:
             # Prefix/wildcard terms and exact lookups: the whole value is one term.
             t.original = t.text = text.strip()
+            if not t.text:
+                return  # blank or all-invisible: no term (an empty prefix matches everything)
             t.boost = 1.0
             if positions:
                 t.pos = start_pos

@@ -1,4 +1,8 @@
-"""English, the fallback language: normalized words, Whoosh's stop list, Porter stems."""
+"""English, the fallback language: normalized words, Whoosh's stop list, Porter2 stems.
+
+Porter2, not Whoosh's Porter port: that one leaves "running" as "runn", so a
+query for "run" would miss it (pinned in tests/analyzers/test_quirks.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Analyzer
 from whoosh.analysis.filters import STOP_WORDS
-from whoosh.lang.porter import stem
+from whoosh.lang.porter2 import stem
 
 from .chain import NormalizingTokenizer, TermFilter
 

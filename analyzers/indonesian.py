@@ -103,7 +103,7 @@ def _split_if_compound(match: re.Match) -> str:
     if len(parts) == 2 and (parts[0] == parts[1] or parts[0] in parts[1] or parts[1] in parts[0]):
         return word  # negara-negara, sebaik-baiknya, kebarat-baratan, berhubung-hubungan
     if len(parts) == 2 and _STEMMABLE.fullmatch(word) and stem_id(word).count("-") == 0:
-        return word  # Sastrawi knows it as one word (sayur-mayur)
+        return word  # Sastrawi resolves it to one hyphen-free stem
     return word.replace("-", " ")
 
 

@@ -160,7 +160,8 @@ def term_fa(word: str) -> str | None:
         # also keeps Hazm unloaded for Latin-only queries.
         return word
     term = fold_term(lemma(word))
-    return None if term in stop_words() else term
+    # A lone hamza folds away to nothing: an empty term would match nothing useful.
+    return None if not term or term in stop_words() else term
 
 
 def PersianTokenizer() -> NormalizingTokenizer:

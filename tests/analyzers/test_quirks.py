@@ -122,7 +122,7 @@ def test_whoosh_stop_filter_defaults_to_english_min_two():
 
 
 def test_whoosh_porter_keeps_double_consonant():
-    # Whoosh's Porter port leaves "runn" (Porter's paper gives "run"): harmless, since
-    # index and query share it, but a query for "run" does not match "running".
+    # Whoosh's Porter port leaves "runn" (Porter's paper gives "run"): a query for "run"
+    # would not match "running". Why analyzers/english.py uses porter2 instead.
     assert porter_stem("running") == "runn"
     assert porter_stem("run") == "run"
