@@ -51,7 +51,11 @@ class Engine:
         elif now - local.checked > REFRESH_EVERY:
             local.checked = now
             if not searcher.up_to_date():
-                local.searcher = searcher.refresh()
+                # A fresh searcher, not searcher.refresh(): refresh() reuses the readers of
+                # segments it already has, and Whoosh compares segments by id only, so
+                # deletions in an old segment (updates, deletes) would stay invisible.
+                local.searcher = self._ix.searcher()
+                searcher.close()
         return local.searcher
 
     def _parser(self, langs: tuple[str, ...]):
