@@ -45,7 +45,9 @@ def _int(args: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a whole number, e.g. {name}={default}, not {raw!r}") from None
+        if raw.isdigit():  # int() refuses more than 4300 digits
+            raise BadRequest(f"{name} is far too large ({len(raw)} digits)") from None
+        raise BadRequest(f"{name} must be a whole number, e.g. {name}={default}, not {_shown(raw)}") from None
 
 
 def _date(args: Mapping[str, str], name: str) -> date | None:
@@ -56,5 +58,10 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise BadRequest(
-            f"{name} must be an ISO date like {name}=2024-06-30, not {raw!r}"
+            f"{name} must be an ISO date like {name}=2024-06-30, not {_shown(raw)}"
         ) from None
+
+
+def _shown(raw: str, limit: int = 40) -> str:
+    """The value for an error message: quoted, and cut short (it can be 16 KB long)."""
+    return repr(raw if len(raw) <= limit else raw[:limit] + "…")
