@@ -144,7 +144,7 @@ def _value(choices):
     return st.one_of(st.none(), st.sampled_from(choices), st.text(max_size=12))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(
     q=st.one_of(st.none(), QUERIES),
@@ -165,7 +165,7 @@ def test_search_any_parameters(rb_client, q, page, per_page, lang, sort, source,
         assert resp.status_code < 500 and elapsed < SLOW, resp.get_data(as_text=True)[:300]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(
     # Any code point at all, lone surrogates included: the engine's input is a Python str.
