@@ -39,6 +39,11 @@ class Engine:
         self._ix = storage.open_index(self.index_dir)  # raises IndexNotFound
         self._local = threading.local()
         self._parsers: dict[tuple[str, ...], object] = {}
+        # The newest index generation any thread has opened: a thread holding an older
+        # one refreshes at once, so a client whose requests land on different threads
+        # never sees the index go back in time (a count drop, a document gone and back).
+        self._newest = 0
+        self._newest_lock = threading.Lock()
 
     # -- searchers
 
@@ -48,7 +53,7 @@ class Engine:
         now = time.monotonic()
         if searcher is None:
             local.searcher, local.checked = self._ix.searcher(), now
-        elif now - local.checked > REFRESH_EVERY:
+        elif now - local.checked > REFRESH_EVERY or searcher.reader().generation() < self._newest:
             local.checked = now
             if not searcher.up_to_date():
                 # A fresh searcher, not searcher.refresh(): refresh() reuses the readers of
@@ -56,6 +61,10 @@ class Engine:
                 # deletions in an old segment (updates, deletes) would stay invisible.
                 local.searcher = self._ix.searcher()
                 searcher.close()
+        generation = local.searcher.reader().generation()
+        if generation > self._newest:
+            with self._newest_lock:
+                self._newest = max(self._newest, generation)
         return local.searcher
 
     def _parser(self, langs: tuple[str, ...]):

@@ -39,3 +39,23 @@ def test_running_engine_sees_updates_and_deletes(tmp_path):
     with pytest.raises(DocumentNotFound):
         engine.document("doc15")
     assert engine.search(SearchRequest(q=doc_token(15))).total == 0
+
+
+def test_threads_never_go_back_in_time(tmp_path, monkeypatch):
+    """Once one thread has seen a commit, another thread's next call sees it too, however
+    recently that thread last checked (a client's requests land on any server thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(engine_module, "REFRESH_EVERY", 3600.0)  # no periodic check at all
+    index = tmp_path / "ix"
+    Indexer(index).index_paths([write_jsonl(tmp_path / "a.jsonl", range(10))])
+    engine = Engine(index)
+    with ThreadPoolExecutor(1) as a, ThreadPoolExecutor(1) as b, ThreadPoolExecutor(1) as c:
+        assert a.submit(engine.count).result() == 10  # thread A holds generation N
+        Indexer(index).index_paths([write_jsonl(tmp_path / "b.jsonl", range(10, 15))])
+        assert b.submit(engine.count).result() == 15  # thread B, new, opens N+1
+        assert a.submit(engine.count).result() == 15  # A must not answer from N
+        Indexer(index).delete(["doc0"])
+        assert c.submit(engine.count).result() == 14
+        assert b.submit(engine.count).result() == 14
+        assert a.submit(engine.count).result() == 14
