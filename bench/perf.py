@@ -222,8 +222,11 @@ class Bench:
 
     def meta(self) -> dict:
         real = corpus_mod.real_count(self.data)
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True).stdout.strip()
+        git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+        head = git("rev-parse", "--short", "HEAD")
+        # Uncommitted changes to the engine make the numbers unreproducible from the hash alone.
+        if git("status", "--porcelain", "--", "analyzers", "search", "web"):
+            head += "+dirty"
         return {
             "date": time.strftime("%Y-%m-%d %H:%M:%S"),
             "commit": head,
@@ -295,6 +298,19 @@ def _ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def paired_ratio(a: dict | None, b: dict | None, key: str):
+    """Median over runs of a[key]/b[key], run i against run i.
+
+    Runs are interleaved, so run i of both engines shared the same minute of a
+    noisy machine: the per-run ratio cancels most of that noise, the ratio of
+    two medians does not.
+    """
+    if not a or not b:
+        return None
+    pairs = [_ratio(x[key], y[key]) for x, y in zip(a["runs"], b["runs"])]
+    return median([r for r in pairs if r is not None])
+
+
 MB = 1024  # kB per MB (RSS figures come from /proc in kB)
 
 
@@ -304,11 +320,11 @@ def targets(res: dict) -> list[tuple[str, bool | None, str]]:
     build, query, http, cli = (res.get(k, {}) for k in ("build", "query", "http", "cli"))
     for size in (10_000, 100_000):
         b = build.get(size, {})
-        r = _ratio(b.get("lintas", {}).get("docs_per_s"), b.get("whoosh", {}).get("docs_per_s"))
+        r = paired_ratio(b.get("lintas"), b.get("whoosh"), "docs_per_s")
         out.append((f"index build {size:,}: Lintas docs/s >= 1.5x plain Whoosh",
                     None if r is None else r >= 1.5, f"ratio {r:.2f}" if r else "not measured"))
     q = query.get(10_000, {})
-    r = _ratio(q.get("lintas", {}).get("snippets", {}).get("p50"), q.get("fts5", {}).get("snippets", {}).get("p50"))
+    r = paired_ratio(q.get("lintas", {}).get("snippets"), q.get("fts5", {}).get("snippets"), "p50")
     out.append(("query with snippets 10,000: Lintas p50 <= 5x FTS5 p50",
                 None if r is None else r <= 5, f"ratio {r:.1f}" if r else "not measured"))
     p99 = query.get(100_000, {}).get("lintas", {}).get("snippets", {}).get("p99")
@@ -351,12 +367,15 @@ def render_report(res: dict) -> str:
                              b["vmhwm_kb"] / MB, b["children_maxrss_kb"] / MB or None, b["index_bytes"] / 1e6])
         ratios = []
         for size, engines in res["build"].items():
-            r = _ratio(engines.get("lintas", {}).get("docs_per_s"), engines.get("whoosh", {}).get("docs_per_s"))
-            f = _ratio(engines.get("lintas", {}).get("docs_per_s"), engines.get("fts5", {}).get("docs_per_s"))
-            ratios.append(f"  {size:,} docs: Lintas/Whoosh docs/s = {_x(r)}, Lintas/FTS5 = {_x(f)}")
+            r = paired_ratio(engines.get("lintas"), engines.get("whoosh"), "docs_per_s")
+            f = paired_ratio(engines.get("lintas"), engines.get("fts5"), "docs_per_s")
+            ratios.append(f"  {size:,} docs: Lintas/Whoosh docs/s = {_x(r)}, Lintas/FTS5 = {_x(f)}"
+                          " (median of per-run ratios)")
         parts += ["", "1. Index build (fresh subprocess per build; peak RSS = VmHWM; MB/s of title+text UTF-8)",
                   table(["docs", "engine", "n", "seconds", "docs/s", "MB/s", "peak RSS MB", "child MB", "index MB"],
-                        rows)] + ratios
+                        rows)] + ratios + [
+                  "  child MB: the largest child process's peak; a forked helper shares its parent's pages,"
+                  " so it can read as big as the parent."]
     if "query" in res:
         rows = []
         for size, engines in res["query"].items():
@@ -366,11 +385,12 @@ def render_report(res: dict) -> str:
                                  q[mode]["mean"], q["zero_hits"] if mode == "plain" else ""])
         ratios = []
         for size, engines in res["query"].items():
-            p50 = lambda e, mode: engines.get(e, {}).get(mode, {}).get("p50")  # noqa: E731
-            ratios.append(f"  {size:,} docs: Lintas/FTS5 p50 = {_x(_ratio(p50('lintas', 'plain'), p50('fts5', 'plain')))} "
-                          f"plain, {_x(_ratio(p50('lintas', 'snippets'), p50('fts5', 'snippets')))} with snippets; "
-                          f"Lintas/Whoosh p50 = {_x(_ratio(p50('lintas', 'plain'), p50('whoosh', 'plain')))} plain, "
-                          f"{_x(_ratio(p50('lintas', 'snippets'), p50('whoosh', 'snippets')))} with snippets")
+            def r(peer, mode):
+                return _x(paired_ratio(engines.get("lintas", {}).get(mode), engines.get(peer, {}).get(mode), "p50"))
+
+            ratios.append(f"  {size:,} docs: Lintas/FTS5 p50 = {r('fts5', 'plain')} plain, {r('fts5', 'snippets')} "
+                          f"with snippets; Lintas/Whoosh p50 = {r('whoosh', 'plain')} plain, "
+                          f"{r('whoosh', 'snippets')} with snippets (median of per-run ratios)")
         parts += ["", "2. In-process query latency, ms (top 10; 'zero' = queries with no hit at all)",
                   table(["docs", "engine", "mode", "p50", "p95", "p99", "mean", "zero"], rows)] + ratios
     if "http" in res:
@@ -398,6 +418,28 @@ def render_report(res: dict) -> str:
     return "\n".join(parts)
 
 
+def load_results(paths: list[str]) -> dict:
+    """Merge saved --json files (e.g. a build run and an http run) for one report."""
+    merged: dict = {}
+    for path in paths:
+        res = json.loads(Path(path).read_text())
+        meta = res.pop("meta")
+        for k in ("sizes", "synthetic_share"):  # JSON turned the int keys into strings
+            if isinstance(meta.get(k), dict):
+                meta[k] = {int(s): v for s, v in meta[k].items()}
+        if "meta" in merged:
+            meta["section_seconds"] = {**merged["meta"].get("section_seconds", {}), **meta.get("section_seconds", {})}
+            meta["synthetic_share"] = {**merged["meta"]["synthetic_share"], **meta["synthetic_share"]}
+            meta["date"] = f"{merged['meta']['date']} .. {meta['date']}"
+        merged["meta"] = meta
+        for section, by_size in res.items():
+            for size, v in by_size.items():
+                merged.setdefault(section, {})[int(size)] = v
+    for h in merged.get("http", {}).values():
+        h["levels"] = {int(c): v for c, v in h["levels"].items()}
+    return merged
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     csv_ints = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
@@ -416,6 +458,8 @@ def parse_args(argv=None):
     p.add_argument("--http-duration", type=float, default=10.0, help="seconds per client level and run")
     p.add_argument("--server-threads", type=int, default=None, help="--threads for lintas serve (default: its own)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the numbers to this file")
+    p.add_argument("--report-from", default=None, metavar="A.json,B.json",
+                   help="measure nothing: print the report of saved --json files, merged")
     args = p.parse_args(argv)
     bad = set(args.only) - set(SECTIONS) or set(args.engines) - set(ENGINE_ORDER)
     if bad:
@@ -426,6 +470,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.report_from:
+        print(render_report(load_results(args.report_from.split(","))))
+        return 0
     if not (Path(args.data) / corpus_mod.NEWS_FILE).exists():
         print(f"no benchmark data in {args.data}: pass --data DIR", file=sys.stderr)
         return 2
