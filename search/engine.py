@@ -74,6 +74,12 @@ class Engine:
 
     # -- public API
 
+    def warm_up(self) -> None:
+        """Load what the first query would otherwise wait for (Persian lexicon, searcher)."""
+        for lang in LANGS:
+            list(self._ix.schema[body_field(lang)].analyzer("ایران hubungan relations"))
+        self._searcher()
+
     def count(self) -> int:
         return self._searcher().doc_count()
 
@@ -114,8 +120,10 @@ class Engine:
         start = (req.page - 1) * req.per_page
         hits = []
         if results is not None:
-            for hit in results[start:start + req.per_page]:
-                hits.append(self._hit(searcher, q, hit, req.snippets))
+            page = results[start:start + req.per_page]
+            # Expanded once per search, not per hit: a prefix can expand to many terms.
+            terms = _query_terms(searcher, q) if req.snippets and page else set()
+            hits = [self._hit(searcher, terms, hit, req.snippets) for hit in page]
         facets = self._facets(searcher, req, filters, results)
         suggestion = None
         if req.page == 1 and total < 3:
@@ -164,15 +172,15 @@ class Engine:
             groups = counted.groups("lang")
         return {lang: len(docs) for lang, docs in sorted(groups.items()) if docs}
 
-    def _hit(self, searcher, q, hit, with_snippet: bool) -> Hit:
+    def _hit(self, searcher, terms: set[tuple[str, str]], hit, with_snippet: bool) -> Hit:
         fields = hit.fields()
         lang = fields.get("lang", "en")
         snippet = ""
         if with_snippet:
             text = fields.get("text", "")
             field = body_field(lang)
-            terms = {text_ for fname, text_ in _query_terms(searcher, q) if fname == field}
-            spans = term_spans(searcher.reader(), field, terms, hit.docnum)
+            field_terms = {text_ for fname, text_ in terms if fname == field}
+            spans = term_spans(searcher.reader(), field, field_terms, hit.docnum)
             snippet = make_snippet(text, spans)
         date = fields.get("date")
         return Hit(

@@ -40,9 +40,9 @@ class SearchRequest:
                 "shorten it to the words that matter"
             )
         if self.lang is not None and self.lang not in LANGS:
-            raise BadRequest(f"unknown language {self.lang!r}: use one of {', '.join(LANGS)}")
+            raise BadRequest(f"unknown language {_clip(self.lang)}: use one of {', '.join(LANGS)}")
         if self.sort not in SORTS:
-            raise BadRequest(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+            raise BadRequest(f"unknown sort {_clip(self.sort)}: use one of {', '.join(SORTS)}")
         if not isinstance(self.page, int) or self.page < 1:
             raise BadRequest(f"page must be a whole number >= 1, not {self.page!r}")
         if not isinstance(self.per_page, int) or not 1 <= self.per_page <= MAX_PER_PAGE:
@@ -54,3 +54,9 @@ class SearchRequest:
             )
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise BadRequest(f"from ({self.date_from}) is after to ({self.date_to})")
+
+
+def _clip(value, limit: int = 40) -> str:
+    """A user's value, quoted and cut short: error messages must not echo 16 KB back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

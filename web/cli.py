@@ -7,6 +7,8 @@ import arrow pointing down.
 
 from __future__ import annotations
 
+import threading
+
 import click
 from waitress import create_server
 
@@ -28,7 +30,10 @@ def serve(host: str, port: int, index_dir: str, threads: int) -> None:
     """Serve the search page and JSON API with waitress."""
     app = create_app({"INDEX_DIR": index_dir})
     try:
-        what = f"{engine_for(app).count()} documents"
+        engine = engine_for(app)
+        what = f"{engine.count()} documents"
+        # The Persian lexicon loads in the background so the first query does not wait.
+        threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()
     except IndexNotFound:
         # Start anyway: /health reports 503 until an index is built, then it is picked up.
         what = "no documents yet"
