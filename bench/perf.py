@@ -47,6 +47,7 @@ class Bench:
         self.out = Path(args.out)
         self.queries = corpus_mod.load_queries(self.data, args.queries)
         self.results: dict = {"build": {}, "query": {}, "http": {}, "cli": {}}
+        self._stamps: dict[str, str] = {}
 
     # ---- corpora and indexes -------------------------------------------------
 
@@ -58,7 +59,17 @@ class Bench:
         return self.out / "index" / f"{engine}-n{size}-s{self.args.seed}"
 
     def _stamp(self, engine: str) -> str:
-        """A hash of the code that decides the index's content: a stale index is rebuilt."""
+        """A hash of the code that decides the index's content: a stale index is rebuilt.
+
+        Taken once per invocation, so that edits landing mid-run don't rebuild
+        the index between sections.
+        """
+        if engine not in self._stamps:
+            self._stamps[engine] = self._hash_code(engine)
+        return self._stamps[engine]
+
+    @staticmethod
+    def _hash_code(engine: str) -> str:
         paths = [ROOT / "bench" / "peers.py"]
         if engine == "lintas":
             paths += sorted((ROOT / "analyzers").rglob("*")) + sorted((ROOT / "search").glob("*.py"))
@@ -431,6 +442,9 @@ def load_results(paths: list[str]) -> dict:
             meta["section_seconds"] = {**merged["meta"].get("section_seconds", {}), **meta.get("section_seconds", {})}
             meta["synthetic_share"] = {**merged["meta"]["synthetic_share"], **meta["synthetic_share"]}
             meta["date"] = f"{merged['meta']['date']} .. {meta['date']}"
+            if merged["meta"]["commit"] != meta["commit"]:
+                meta["commit"] = f"{merged['meta']['commit']} .. {meta['commit']}"
+            meta["loadavg_start"] = merged["meta"]["loadavg_start"]
         merged["meta"] = meta
         for section, by_size in res.items():
             for size, v in by_size.items():
