@@ -23,8 +23,20 @@ from whoosh.analysis import Analyzer
 from .chain import NormalizingTokenizer, TermFilter
 from .common import ZWNJ, fold_text
 
-# A word is a run of letters/digits, ZWNJ allowed inside (کتاب‌ها is one word).
-WORD_PATTERN = r"[^\W_](?:[^\W_]|\u200c)*(?<!\u200c)"
+# Suffixes a ZWNJ attaches to the word before it: plural, comparative, ezafe,
+# possessive and personal endings. Longest first.
+_AFFIXES = ("هایشان|هایتان|هایمان|هایی|هایش|هایت|هایم|های|ها|ترین|تر|"
+            "اند|ایم|اید|است|ای|ی|اش|ام|ات|مان|تان|شان")
+
+# A word is a run of letters/digits. A ZWNJ keeps an affix on its word
+# (کتاب‌ها, می‌رود: the lemma needs both halves) but separates the parts of a
+# compound (آسمان‌خراش = آسمان + خراش), so a compound written with a ZWNJ
+# matches the same compound written with a space: questions often space what
+# articles join. (Written fully joined, آسمانخراش, it stays one word.)
+WORD_PATTERN = (
+    r"(?:(?<![^\W_])ن?می\u200c)?[^\W_]+"
+    rf"(?:\u200c(?:{_AFFIXES})(?![^\W_]))*"
+)
 
 # Persian writes these verb prefixes and noun suffixes both attached, with ZWNJ,
 # and (informally) with a space. Hazm's normalizer rejoins them with a ZWNJ; we do
@@ -101,8 +113,9 @@ def _lookup(lem, word: str) -> str | None:
     # whose frequency-0 entries include real words (روی) as well as informal ones.
     if ZWNJ in word:
         head, _, tail = word.rpartition(ZWNJ)
-        if tail in _JOINABLE_SUFFIXES and _attested(lem, head):
-            # Hazm lists some plurals whole (خانه‌ها, سال‌ها); a plural is its noun.
+        if tail in _JOINABLE_SUFFIXES:
+            # A plural is its noun, whether or not Hazm lists the plural whole
+            # (خانه‌ها) or knows the noun at all (بیوتیک‌ها).
             return _lookup(lem, head) or head
     if _attested(lem, word):
         return word

@@ -105,28 +105,33 @@ class Engine:
 
     def search(self, req: SearchRequest) -> SearchResults:
         started = time.perf_counter()
+        deadline = started + self.time_limit  # one budget for the whole request
         searcher = self._searcher()
         langs = (req.lang,) if req.lang else LANGS
         q = parse(self._parser(langs), req.q)
         filters = []
-        if req.lang:
-            filters.append(wq.Term("lang", req.lang))
         if req.source:
             filters.append(wq.Term("source", req.source))
         if req.date_from or req.date_to:
             filters.append(wq.DateRange("date", _day(req.date_from), _day(req.date_to, end=True)))
-        results = self._collect(searcher, q, filters, req)
-        total = len(results) if results is not None else 0
-        start = (req.page - 1) * req.per_page
-        hits = []
-        if results is not None:
+        lang_filter = [wq.Term("lang", req.lang)] if req.lang else []
+        hits, facets = [], {}
+        if q is not wq.NullQuery:
+            # Counting and ranking are two passes: an unscored pass counts matches per
+            # language (total and facets; the other languages stay visible when one is
+            # picked), so the scored pass can keep just the top page*per_page with
+            # Whoosh's block-max pruning instead of scoring every match.
+            q_all = q if not req.lang else parse(self._parser(LANGS), req.q)
+            facets = self._lang_counts(searcher, q_all, filters, deadline)
+            results = self._top(searcher, q, filters + lang_filter, req, deadline)
+            start = (req.page - 1) * req.per_page
             page = results[start:start + req.per_page]
             # Expanded once per search, not per hit: a prefix can expand to many terms.
             terms = _query_terms(searcher, q) if req.snippets and page else set()
             hits = [self._hit(searcher, terms, hit, req.snippets) for hit in page]
-        facets = self._facets(searcher, req, filters, results)
+        total = facets.get(req.lang, 0) if req.lang else sum(facets.values())
         suggestion = None
-        if req.page == 1 and total < 3:
+        if req.page == 1 and total < 3 and time.perf_counter() < deadline:
             suggestion = suggest(searcher, req.q, langs)
         return SearchResults(
             query=req.q, total=total, page=req.page, per_page=req.per_page,
@@ -136,40 +141,28 @@ class Engine:
 
     # -- internals
 
-    def _collect(self, searcher, q, filters, req: SearchRequest, groupedby=None, limit=None):
-        if q is wq.NullQuery:
-            return None
-        sortedby = sorting.FieldFacet("date", reverse=True) if req.sort == "date" else None
+    def _run(self, searcher, q, filters, collector, deadline: float):
         if filters:
             # Filters join the query as zero-score clauses rather than the collector's
             # filter=: TimeLimitCollector collects around FilterCollector's check, so
             # a filter passed there is silently ignored.
             q = wq.And([q, *(wq.ConstantScoreQuery(f, 0.0) for f in filters)])
-        collector = searcher.collector(
-            limit=limit if limit is not None else req.page * req.per_page,
-            sortedby=sortedby,
-            groupedby=groupedby if groupedby is not None else (None if req.lang else "lang"),
-        )
-        limited = TimeLimitCollector(collector, timelimit=self.time_limit, use_alarm=False)
+        budget = max(0.05, deadline - time.perf_counter())
+        limited = TimeLimitCollector(collector, timelimit=budget, use_alarm=False)
         try:
             searcher.search_with_collector(q, limited)
         except TimeLimit:
             pass  # partial results are better than none; took_ms tells the tale
         return limited.results()
 
-    def _facets(self, searcher, req, filters, results) -> dict[str, int]:
-        if results is None:
-            return {}
-        if req.lang is None:
-            groups = results.groups("lang")
-        else:
-            # Counts for every language, so the page can offer the others too.
-            others = [f for f in filters if not (isinstance(f, wq.Term) and f.fieldname == "lang")]
-            q_all = parse(self._parser(LANGS), req.q)
-            if q_all is wq.NullQuery:
-                return {}
-            counted = self._collect(searcher, q_all, others, req, groupedby="lang", limit=1)
-            groups = counted.groups("lang")
+    def _top(self, searcher, q, filters, req: SearchRequest, deadline: float):
+        sortedby = sorting.FieldFacet("date", reverse=True) if req.sort == "date" else None
+        collector = searcher.collector(limit=req.page * req.per_page, sortedby=sortedby)
+        return self._run(searcher, q, filters, collector, deadline)
+
+    def _lang_counts(self, searcher, q, filters, deadline: float) -> dict[str, int]:
+        collector = searcher.collector(limit=None, scored=False, groupedby="lang")
+        groups = self._run(searcher, q, filters, collector, deadline).groups("lang")
         return {lang: len(docs) for lang, docs in sorted(groups.items()) if docs}
 
     def _hit(self, searcher, terms: set[tuple[str, str]], hit, with_snippet: bool) -> Hit:

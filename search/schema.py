@@ -13,9 +13,7 @@ from analyzers import LANGS, analyzer_for
 
 # Bumped whenever the schema or an analyzer changes what is indexed: an index of
 # another version must be rebuilt (`lintas index --rebuild`), not silently mixed.
-SCHEMA_VERSION = 1
-
-TITLE_BOOST = 2.0
+SCHEMA_VERSION = 2
 
 
 def title_field(lang: str) -> str:
@@ -44,7 +42,9 @@ def build_schema() -> Schema:
     }
     for lang in LANGS:
         analyzer = analyzer_for(lang)
-        fields[title_field(lang)] = TEXT(analyzer=analyzer, field_boost=TITLE_BOOST)
+        # The title's weight is set at query time (search/query.py), where it can
+        # be tuned without rebuilding the index.
+        fields[title_field(lang)] = TEXT(analyzer=analyzer)
         # chars=True stores each term's character span: snippets can then mark the
         # stored text without re-analyzing it.
         fields[body_field(lang)] = TEXT(analyzer=analyzer, chars=True)

@@ -148,8 +148,11 @@ PERSIAN_SAME_TERMS = [
     ("سال\u200cها", "سالها", "سال ها"),
     # ZWNJ / joined variants of a negated verb
     ("نمی\u200cرود", "نمیرود", "نمی رود"),
-    # ZWNJ / joined variants of a compound adjective
-    ("بین\u200cالمللی", "بینالمللی"),
+    # ZWNJ / space variants of a compound: a ZWNJ between the parts of a compound
+    # splits it like a space (questions space what articles join: آسمان خراش)
+    ("بین\u200cالمللی", "بین المللی"),
+    ("آسمان\u200cخراش", "آسمان خراش"),
+    ("جامعه\u200cشناسی", "جامعه شناسی"),
     # Persian, Arabic-Indic and ASCII digits
     ("۱۴۰۱", "١٤٠١", "1401"),
     # Arabic and Persian kaf/yeh
