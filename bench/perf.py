@@ -48,6 +48,7 @@ class Bench:
         self.queries = corpus_mod.load_queries(self.data, args.queries)
         self.results: dict = {"build": {}, "query": {}, "http": {}, "cli": {}}
         self._stamps: dict[str, str] = {}
+        self.errors: list[str] = []
 
     # ---- corpora and indexes -------------------------------------------------
 
@@ -225,10 +226,15 @@ class Bench:
         for section in self.args.only:
             t0 = time.perf_counter()
             for size in self.args.sizes:
-                getattr(self, f"run_{section}")(size)
+                try:
+                    getattr(self, f"run_{section}")(size)
+                except Exception as ex:  # one broken section must not cost the others' numbers
+                    log(f"{section} n={size} FAILED: {type(ex).__name__}: {ex}")
+                    self.errors.append(f"{section} n={size}: {type(ex).__name__}: {ex}")
             timings[section] = time.perf_counter() - t0
             log(f"{section} section took {timings[section]:.0f} s")
         meta["section_seconds"] = timings
+        meta["errors"] = self.errors
         return {"meta": meta, **{k: v for k, v in self.results.items() if v}}
 
     def meta(self) -> dict:
@@ -423,6 +429,8 @@ def render_report(res: dict) -> str:
     secs = m.get("section_seconds", {})
     if secs:
         parts += ["", "section wall time: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in secs.items())]
+    for err in m.get("errors", []):
+        parts.append(f"ERROR  {err}")
     parts += ["", "Targets"]
     for what, ok, detail in targets(res):
         parts.append(f"  {'SKIP' if ok is None else 'PASS' if ok else 'FAIL'}  {what}: {detail}")
@@ -445,6 +453,7 @@ def load_results(paths: list[str]) -> dict:
             if merged["meta"]["commit"] != meta["commit"]:
                 meta["commit"] = f"{merged['meta']['commit']} .. {meta['commit']}"
             meta["loadavg_start"] = merged["meta"]["loadavg_start"]
+            meta["errors"] = merged["meta"].get("errors", []) + meta.get("errors", [])
         merged["meta"] = meta
         for section, by_size in res.items():
             for size, v in by_size.items():
@@ -496,7 +505,7 @@ def main(argv=None) -> int:
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=1, default=str))
         log(f"numbers written to {args.json_out}")
-    return 0
+    return 1 if results["meta"]["errors"] else 0
 
 
 if __name__ == "__main__":
