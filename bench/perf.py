@@ -222,6 +222,11 @@ class Bench:
         meta = self.meta()
         for size in self.args.sizes:
             log(f"corpus n={size}: {self.corpus(size)}")
+        if "query" in self.args.only and "lintas" in self.args.engines:
+            # Import the engine now, with the code the build subprocesses are about
+            # to use: on a tree that changes mid-run, a later import could find an
+            # index of an older schema version.
+            import search.engine  # noqa: F401
         timings = {}
         for section in self.args.only:
             t0 = time.perf_counter()
@@ -453,6 +458,7 @@ def load_results(paths: list[str]) -> dict:
             if merged["meta"]["commit"] != meta["commit"]:
                 meta["commit"] = f"{merged['meta']['commit']} .. {meta['commit']}"
             meta["loadavg_start"] = merged["meta"]["loadavg_start"]
+            meta["runs"] = f"{merged['meta']['runs']}/{meta['runs']}"  # runs per merged file, in order
             meta["errors"] = merged["meta"].get("errors", []) + meta.get("errors", [])
         merged["meta"] = meta
         for section, by_size in res.items():
