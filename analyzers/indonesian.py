@@ -40,6 +40,11 @@ def _sastrawi():
             if _stemmer is None:
                 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
+                # Sastrawi calls re.match() with pattern strings, hundreds of them:
+                # with the standard library's 512-entry pattern cache they keep
+                # evicting each other and are recompiled, which halved stemming speed.
+                if getattr(re, "_MAXCACHE", 4096) < 4096:
+                    re._MAXCACHE = 4096
                 _stemmer = StemmerFactory().create_stemmer().delegatedStemmer
     return _stemmer
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh import sorting
+from whoosh import scoring, sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from analyzers import LANGS
@@ -30,6 +30,14 @@ from .suggest import suggest
 
 TIME_LIMIT = 2.0  # seconds a single query may run
 REFRESH_EVERY = 0.2  # seconds between checks for a newer index generation
+
+# BM25 saturation and length normalization (Lucene's defaults: K1=1.2, B=0.75).
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def weighting():
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
 
 
 class Engine:
@@ -52,14 +60,14 @@ class Engine:
         searcher = getattr(local, "searcher", None)
         now = time.monotonic()
         if searcher is None:
-            local.searcher, local.checked = self._ix.searcher(), now
+            local.searcher, local.checked = self._ix.searcher(weighting=weighting()), now
         elif now - local.checked > REFRESH_EVERY or searcher.reader().generation() < self._newest:
             local.checked = now
             if not searcher.up_to_date():
                 # A fresh searcher, not searcher.refresh(): refresh() reuses the readers of
                 # segments it already has, and Whoosh compares segments by id only, so
                 # deletions in an old segment (updates, deletes) would stay invisible.
-                local.searcher = self._ix.searcher()
+                local.searcher = self._ix.searcher(weighting=weighting())
                 searcher.close()
         generation = local.searcher.reader().generation()
         if generation > self._newest:
