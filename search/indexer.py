@@ -9,6 +9,7 @@ whole until the new one is complete.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from .errors import LintasError
 from .schema import SCHEMA_VERSION, body_field, title_field
 
 WRITE_LOCK_TIMEOUT = 30.0
+PARALLEL_MIN_DOCS = 5000
 
 
 class IndexBusy(LintasError):
@@ -85,16 +87,23 @@ def to_fields(doc: Document, lang: str, digest: str) -> dict:
 class Indexer:
     """Writes documents into the index at `index_dir`, creating it if missing."""
 
-    def __init__(self, index_dir: str | Path, commit_every: int = 5000, limitmb: int = 256):
+    def __init__(self, index_dir: str | Path, commit_every: int = 5000, limitmb: int = 256,
+                 procs: int | None = None):
         self.index_dir = Path(index_dir)
         self.commit_every = commit_every
         self.limitmb = limitmb
+        # Analysis (Hazm, Sastrawi) is most of indexing's cost and runs per document:
+        # with several cores, Whoosh's multiprocessing writer spreads it over them.
+        # None: decide per run; several processes pay off only for big runs, since
+        # each worker loads the analyzers' tables first.
+        self.procs = procs
 
     def index_paths(self, paths: Iterable[str | Path], rebuild: bool = False,
                     progress: bool = False) -> IndexReport:
         """Index .txt/.jsonl files and directories; bad items are reported and skipped."""
         paths = list(paths)
-        return self._index(iter_documents(paths), rebuild, progress, total=_estimate(paths))
+        total = _estimate(paths)
+        return self._index(iter_documents(paths), rebuild, progress, total=total)
 
     def add_documents(self, docs: Iterable[Document], rebuild: bool = False,
                       progress: bool = False) -> IndexReport:
@@ -126,9 +135,16 @@ class Indexer:
                 raise
             return None
 
-    def _writer(self, ix):
+    def _writer(self, ix, procs: int = 1):
         try:
-            return ix.writer(limitmb=self.limitmb, timeout=WRITE_LOCK_TIMEOUT, delay=0.25)
+            # compound=False: Whoosh reads a file out of a compound segment through
+            # BytesIO, a private copy of the whole file in every searcher of every
+            # server thread (600 MB per searcher at 100k documents). Plain segment
+            # files are read through the shared page cache instead.
+            options = dict(compound=False, timeout=WRITE_LOCK_TIMEOUT, delay=0.25)
+            if procs > 1:
+                return ix.writer(procs=procs, limitmb=self.limitmb // procs, batchsize=50, **options)
+            return ix.writer(limitmb=self.limitmb, **options)
         except LockError:
             raise IndexBusy(
                 f"another process is writing to the index at {self.index_dir} "
@@ -145,7 +161,11 @@ class Indexer:
         report = IndexReport()
         known = {} if rebuild else _known_hashes(ix)
         seen: set[str] = set()
-        writer = self._writer(ix)
+        procs = self.procs
+        if procs is None:
+            big = total is not None and total >= PARALLEL_MIN_DOCS
+            procs = min(2, os.cpu_count() or 1) if big else 1
+        writer = self._writer(ix, procs)
         pending = 0
         bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
         try:
@@ -171,7 +191,7 @@ class Indexer:
                 pending += 1
                 if not rebuild and pending >= self.commit_every:
                     writer.commit()
-                    writer = self._writer(ix)
+                    writer = self._writer(ix, procs)
                     pending = 0
         except BaseException:
             writer.cancel()
