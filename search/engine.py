@@ -75,6 +75,14 @@ class Engine:
                 self._newest = max(self._newest, generation)
         return local.searcher
 
+    def _present_langs(self, searcher) -> tuple[str, ...]:
+        cache = self._local.__dict__.setdefault("present", {})
+        key = id(searcher)
+        if key not in cache:
+            cache.clear()
+            cache[key] = tuple(lang for lang in LANGS if searcher.doc_frequency("lang", lang)) or LANGS
+        return cache[key]
+
     def _parser(self, langs: tuple[str, ...]):
         if langs not in self._parsers:
             self._parsers[langs] = make_parser(self._ix.schema, langs)
@@ -115,7 +123,10 @@ class Engine:
         started = time.perf_counter()
         deadline = started + self.time_limit  # one budget for the whole request
         searcher = self._searcher()
-        langs = (req.lang,) if req.lang else LANGS
+        # Only languages the index holds: each one searched costs term lookups in
+        # two more fields for every word of the query, in every segment.
+        present = self._present_langs(searcher)
+        langs = (req.lang,) if req.lang else present
         q = parse(self._parser(langs), req.q)
         filters = []
         if req.source:
@@ -129,7 +140,7 @@ class Engine:
             # language (total and facets; the other languages stay visible when one is
             # picked), so the scored pass can keep just the top page*per_page with
             # Whoosh's block-max pruning instead of scoring every match.
-            q_all = q if not req.lang else parse(self._parser(LANGS), req.q)
+            q_all = q if not req.lang else parse(self._parser(present), req.q)
             facets = self._lang_counts(searcher, q_all, filters, deadline)
             results = self._top(searcher, q, filters + lang_filter, req, deadline)
             start = (req.page - 1) * req.per_page

@@ -121,7 +121,22 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query:
             q = parser.parse(words)
         except Exception:
             return query.NullQuery
-    return _must_not(q)
+    return _union_matchers(_must_not(q))
+
+
+def _union_matchers(q: query.Query) -> query.Query:
+    """Make every OR stream its matches instead of preloading them.
+
+    Whoosh preloads an OR's postings into arrays the size of the segment whenever
+    a segment holds 5000 documents or fewer, which is every segment of an index
+    committed in batches: that reads every posting of every query word and
+    disables the top-k pruning that lets a ranked search skip most documents.
+    """
+    if isinstance(q, query.Or):
+        q.matcher_type = query.Or.DEFAULT_MATCHER
+    for child in q.children():
+        _union_matchers(child)
+    return q
 
 
 def _must_not(q: query.Query) -> query.Query:
