@@ -61,7 +61,7 @@ class Engine:
         now = time.monotonic()
         if searcher is None:
             local.searcher, local.checked = self._ix.searcher(weighting=weighting()), now
-        elif now - local.checked > REFRESH_EVERY or searcher.reader().generation() < self._newest:
+        elif now - local.checked > REFRESH_EVERY or _generation(searcher) < self._newest:
             local.checked = now
             if not searcher.up_to_date():
                 # A fresh searcher, not searcher.refresh(): refresh() reuses the readers of
@@ -69,7 +69,7 @@ class Engine:
                 # deletions in an old segment (updates, deletes) would stay invisible.
                 local.searcher = self._ix.searcher(weighting=weighting())
                 searcher.close()
-        generation = local.searcher.reader().generation()
+        generation = _generation(local.searcher)
         if generation > self._newest:
             with self._newest_lock:
                 self._newest = max(self._newest, generation)
@@ -200,6 +200,12 @@ class Engine:
             snippet=snippet, date=date.date().isoformat() if date else None,
             source=fields.get("source"), url=fields.get("url"),
         )
+
+
+def _generation(searcher) -> int:
+    """The index generation a searcher reads; an index with no segments yet has none."""
+    generation = searcher.reader().generation()
+    return -1 if generation is None else generation
 
 
 def _query_terms(searcher, q):
