@@ -83,6 +83,24 @@ class Engine:
             cache[key] = tuple(lang for lang in LANGS if searcher.doc_frequency("lang", lang)) or LANGS
         return cache[key]
 
+    def _parse(self, langs: tuple[str, ...], text: str):
+        """The query for each language on its own fields, OR'ed.
+
+        Per language, because a word can be a stop word in one language and not in
+        another: "akses AND kapan" must find Indonesian documents with "akses"
+        ("kapan" is an Indonesian stop word) even though for the Persian fields,
+        where "kapan" is just a Latin word, both words are required.
+        """
+        parts = [parse(self._parser((lang,)), text) for lang in langs]
+        parts = [p for p in parts if p is not wq.NullQuery]
+        if not parts:
+            return wq.NullQuery
+        if len(parts) == 1:
+            return parts[0]
+        q = wq.Or(parts)
+        q.matcher_type = wq.Or.DEFAULT_MATCHER  # see query._union_matchers
+        return q
+
     def _parser(self, langs: tuple[str, ...]):
         if langs not in self._parsers:
             self._parsers[langs] = make_parser(self._ix.schema, langs)
@@ -127,7 +145,7 @@ class Engine:
         # two more fields for every word of the query, in every segment.
         present = self._present_langs(searcher)
         langs = (req.lang,) if req.lang else present
-        q = parse(self._parser(langs), req.q)
+        q = self._parse(langs, req.q)
         filters = []
         if req.source:
             filters.append(wq.Term("source", req.source))
@@ -140,7 +158,7 @@ class Engine:
             # language (total and facets; the other languages stay visible when one is
             # picked), so the scored pass can keep just the top page*per_page with
             # Whoosh's block-max pruning instead of scoring every match.
-            q_all = q if not req.lang else parse(self._parser(present), req.q)
+            q_all = q if not req.lang else self._parse(present, req.q)
             facets = self._lang_counts(searcher, q_all, filters, deadline)
             results = self._top(searcher, q, filters + lang_filter, req, deadline)
             start = (req.page - 1) * req.per_page
