@@ -118,7 +118,7 @@ class Engine:
         return self._searcher().doc_count()
 
     def document(self, doc_id: str) -> Document:
-        fields = self._searcher().document(id=doc_id)
+        fields = self._retrying(lambda searcher: searcher.document(id=doc_id))
         if fields is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         return _to_document(fields)
@@ -138,9 +138,28 @@ class Engine:
         }
 
     def search(self, req: SearchRequest) -> SearchResults:
+        return self._retrying(lambda searcher: self._search(searcher, req))
+
+    def _retrying(self, work):
+        """Run `work(searcher)`; once more on a fresh searcher if a commit broke it.
+
+        Whoosh opens some per-document files of a segment lazily, on first use. When
+        another process's commit merges that segment away in between, its files are
+        gone and the old searcher fails deep inside Whoosh (a None reader). A
+        searcher that is no longer up to date gets one retry on the new index.
+        """
+        searcher = self._searcher()
+        try:
+            return work(searcher)
+        except (TypeError, AttributeError, OSError, ValueError, IndexError):
+            if searcher.up_to_date():
+                raise  # not a stale index: a real bug, let it show
+            self._local.searcher = None
+            return work(self._searcher())
+
+    def _search(self, searcher, req: SearchRequest) -> SearchResults:
         started = time.perf_counter()
         deadline = started + self.time_limit  # one budget for the whole request
-        searcher = self._searcher()
         # Only languages the index holds: each one searched costs term lookups in
         # two more fields for every word of the query, in every segment.
         present = self._present_langs(searcher)
