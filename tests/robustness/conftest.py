@@ -3,7 +3,6 @@ and the app, its test client and its engine on it."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from rb_helpers import CHROMIUM, HOSTILE_DOCS, SEEDS  # noqa: E402
+from rb_helpers import HOSTILE_DOCS, SEEDS  # noqa: E402
 from search.indexer import Indexer  # noqa: E402
 from web import create_app  # noqa: E402
 
@@ -49,15 +48,3 @@ def rb_engine(rb_app):
     from web import engine_for
 
     return engine_for(rb_app)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Use Debian's chromium; `playwright install` cannot download browsers here."""
-    if not os.access(CHROMIUM, os.X_OK):
-        msg = (f"browser test needs Chromium ({CHROMIUM} missing): "
-               "apt-get install --no-install-recommends chromium fonts-dejavu-core")
-        if os.environ.get("CI"):  # CI installs it: never skip silently there
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
-    return {**browser_type_launch_args, "executable_path": CHROMIUM}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,6 @@ from search.documents import Document
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 LINTAS = [str(Path(sys.executable).parent / "lintas")]  # the console script next to this python
-CHROMIUM = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
 
 # What an attacker would put in a news item: every one of these must come out of
 # the JSON snippet and the page as text, never as markup.

@@ -8,12 +8,10 @@ alone must hold."""
 
 from __future__ import annotations
 
-import threading
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from rb_helpers import XSS_QUERIES
 
@@ -31,14 +29,11 @@ PROBE = """() => ({
 
 
 @pytest.fixture(scope="session")
-def base_url(rb_app):
-    """The app on a free loopback port, in a thread (pytest-playwright resolves goto("/") here)."""
-    server = make_server("127.0.0.1", 0, rb_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+def rb_url(rb_app, serve_in_thread):
+    """The app on a free loopback port. Not named base_url: pytest-playwright's
+    session-scoped context would keep whichever base_url a test folder set first
+    (tests/web's, on the seeds index without the hostile documents)."""
+    return serve_in_thread(rb_app)
 
 
 @pytest.fixture(scope="session")
@@ -48,10 +43,10 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.mark.parametrize("q", ["racun", *XSS_QUERIES[:3]])
-def test_no_script_runs_on_hostile_results(page: Page, q):
+def test_no_script_runs_on_hostile_results(page: Page, rb_url, q):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto("/?q=" + quote(q))
+    page.goto(rb_url + "/?q=" + quote(q))
     if q == "racun":
         expect(page.locator("#results .result")).not_to_have_count(0)
         # The payload is shown as text.

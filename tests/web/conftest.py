@@ -3,14 +3,11 @@ a test client, a live loopback server, and Playwright on Debian's Chromium."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from search.documents import Document
 from search.indexer import Indexer
@@ -19,7 +16,6 @@ from web import create_app
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 SCREENSHOTS = REPO / "test-results" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
 
 # A document written to attack the page: markup in its title and text must come
 # out escaped, in the snippet (HTML from the engine) and in the title (plain text).
@@ -70,14 +66,9 @@ def hostile_client(hostile_index_dir):
 
 
 @pytest.fixture(scope="session")
-def live_server(app):
+def live_server(app, serve_in_thread):
     """The app on a free loopback port (port 0), in a thread, stopped at the end."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    return serve_in_thread(app)
 
 
 @pytest.fixture(scope="session")
@@ -87,22 +78,11 @@ def base_url(live_server):
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Use Debian's chromium; `playwright install` cannot download browsers here."""
-    if not os.access(CHROMIUM, os.X_OK):
-        msg = (
-            f"browser test needs Chromium ({CHROMIUM} missing): "
-            "apt-get install --no-install-recommends chromium fonts-dejavu-core"
-        )
-        if os.environ.get("CI"):  # CI installs it: never skip silently there
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
-    return {**browser_type_launch_args, "executable_path": CHROMIUM}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 900, "height": 700}, "device_scale_factor": 2}
+def browser_context_args(browser_context_args, live_server):
+    # base_url set here, not only through the base_url fixture: pytest-playwright's
+    # session-wide context args are computed once, for whichever test folder runs first.
+    return {**browser_context_args, "base_url": live_server,
+            "viewport": {"width": 900, "height": 700}, "device_scale_factor": 2}
 
 
 @pytest.fixture()
