@@ -13,7 +13,6 @@ words (shōgatsu -> "sh gatsu"): we only hand it plain [a-z] words.
 from __future__ import annotations
 
 import re
-import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -41,45 +40,11 @@ def _sastrawi():
             if _stemmer is None:
                 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
+                from . import sastrawi_speedups
+
                 _stemmer = StemmerFactory().create_stemmer().delegatedStemmer
-                _precompile_sastrawi_patterns()
+                sastrawi_speedups.install()
     return _stemmer
-
-
-class _PrecompiledRe:
-    """Stands in for `re` inside Sastrawi's modules.
-
-    Sastrawi calls re.match()/re.sub() with pattern strings, about 2,000 times per
-    stemmed word; the standard library then looks each pattern up in its
-    compile cache (512 entries, which Sastrawi's patterns overflow) on every
-    call. Compiling each pattern once here was half of Sastrawi's time.
-    """
-
-    def __init__(self):
-        self._compiled: dict[tuple[str, int], re.Pattern] = {}
-
-    def _get(self, pattern, flags):
-        key = (pattern, flags)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._compiled[key] = re.compile(pattern, flags)
-        return compiled
-
-    def match(self, pattern, string, flags=0):
-        return self._get(pattern, flags).match(string)
-
-    def sub(self, pattern, repl, string, count=0, flags=0):
-        return self._get(pattern, flags).sub(repl, string, count)
-
-    def __getattr__(self, name):
-        return getattr(re, name)
-
-
-def _precompile_sastrawi_patterns() -> None:
-    shim = _PrecompiledRe()
-    for name, module in list(sys.modules.items()):
-        if name.startswith("Sastrawi.") and getattr(module, "re", None) is re:
-            module.re = shim
 
 
 def stem_id(word: str) -> str:
@@ -97,7 +62,7 @@ def unreduplicate(word: str) -> str:
     (Tehran-Baku) whole; those we split in term_id.
     """
     head, sep, tail = word.partition("-")
-    return head if sep and head == tail else word
+    return head if sep and head and head == tail else word  # "-" alone stays "-"
 
 
 @lru_cache(maxsize=1)

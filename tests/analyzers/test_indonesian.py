@@ -208,6 +208,8 @@ UNREDUPLICATE = [
     ("sebaik-baiknya", "sebaik-baiknya"),
     # compound of different words: unchanged here (split by the tokenizer)
     ("tehran-baku", "tehran-baku"),
+    # a lone hyphen (a prefix query "-*") is not the reduplication of nothing
+    ("-", "-"),
 ]
 
 
