@@ -21,6 +21,7 @@ from analyzers import LANGS
 from . import storage
 from .documents import Document
 from .errors import DocumentNotFound
+from .plan import TermCache, prune
 from .query import make_parser, parse
 from .request import SearchRequest
 from .results import Hit, SearchResults
@@ -82,6 +83,12 @@ class Engine:
             cache.clear()
             cache[key] = tuple(lang for lang in LANGS if searcher.doc_frequency("lang", lang)) or LANGS
         return cache[key]
+
+    def _term_cache(self, searcher) -> TermCache:
+        cache = self._local.__dict__.get("terms")
+        if cache is None or cache.reader is not searcher.reader():
+            cache = self._local.terms = TermCache(searcher.reader())
+        return cache
 
     def _parse(self, langs: tuple[str, ...], text: str):
         """The query for each language on its own fields, OR'ed.
@@ -164,7 +171,8 @@ class Engine:
         # two more fields for every word of the query, in every segment.
         present = self._present_langs(searcher)
         langs = (req.lang,) if req.lang else present
-        q = self._parse(langs, req.q)
+        exists = self._term_cache(searcher)
+        q = prune(self._parse(langs, req.q), exists)
         filters = []
         if req.source:
             filters.append(wq.Term("source", req.source))
@@ -172,13 +180,14 @@ class Engine:
             filters.append(wq.DateRange("date", _day(req.date_from), _day(req.date_to, end=True)))
         lang_filter = [wq.Term("lang", req.lang)] if req.lang else []
         hits, facets = [], {}
-        if q is not wq.NullQuery:
-            # Counting and ranking are two passes: an unscored pass counts matches per
-            # language (total and facets; the other languages stay visible when one is
-            # picked), so the scored pass can keep just the top page*per_page with
-            # Whoosh's block-max pruning instead of scoring every match.
-            q_all = q if not req.lang else self._parse(present, req.q)
+        # Counting and ranking are two passes: an unscored pass counts matches per
+        # language (total and facets; the other languages stay visible when one is
+        # picked), so the scored pass can keep just the top page*per_page with
+        # Whoosh's block-max pruning instead of scoring every match.
+        q_all = q if not req.lang else prune(self._parse(present, req.q), exists)
+        if q_all is not wq.NullQuery:
             facets = self._lang_counts(searcher, q_all, filters, deadline)
+        if q is not wq.NullQuery:
             results = self._top(searcher, q, filters + lang_filter, req, deadline)
             start = (req.page - 1) * req.per_page
             page = results[start:start + req.per_page]

@@ -7,6 +7,7 @@ re-analysis of the whole document.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Iterable
@@ -17,6 +18,9 @@ MAX_MARKS = 12
 
 def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> list[tuple[int, int, str]]:
     """(start, end, term) of every occurrence of `terms` in one document's field."""
+    # Only the document's own segment: a multi-segment reader would look every
+    # term up in every segment.
+    reader, docnum = _segment_of(reader, docnum)
     spans = []
     for term in terms:
         try:
@@ -29,6 +33,17 @@ def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> lis
                 spans.append((start, end, term))
     spans.sort()
     return spans
+
+
+def _segment_of(reader, docnum: int):
+    """(leaf reader, docnum within it) of a top-level docnum."""
+    leaves = list(reader.leaf_readers())
+    if len(leaves) == 1:
+        return reader, docnum
+    offsets = [base for _r, base in leaves]
+    i = bisect.bisect_right(offsets, docnum) - 1
+    leaf, base = leaves[i]
+    return leaf, docnum - base
 
 
 def best_window(spans: list[tuple[int, int, str]], width: int) -> tuple[int, int]:

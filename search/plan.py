@@ -1,0 +1,94 @@
+"""Fit a parsed query to the index it is about to run on.
+
+Building matchers was most of a query's cost (a term lookup per term, per field,
+per segment, and again for each of a request's two passes), and much of it was
+spent on terms the index does not hold: every word is parsed for every language's
+fields, so a Persian word is also looked up in the Indonesian fields, where it
+can never be. `prune` removes such terms once per request, with their existence
+looked up once per searcher (`TermCache`), and turns every OR into a plain
+streaming union.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from whoosh import matching
+from whoosh import query as wq
+
+NULL = wq.NullQuery
+
+
+class StreamingOr(wq.Or):
+    """An OR whose matcher is an order-preserving tree of unions.
+
+    Whoosh's default OR first sizes every subquery (one more term lookup per term
+    and segment) to build a frequency-weighted tree, and for segments of 5,000
+    documents or fewer preloads every match into arrays, which also disables
+    top-k pruning. A union's cost barely depends on the tree's shape.
+    """
+
+    def _matcher(self, subs, searcher, context):
+        m = self._tree_matcher(subs, matching.UnionMatcher, searcher, context, None)
+        if self.scale and any(m.term_matchers()):
+            m = matching.CoordMatcher(m, scale=self.scale)
+        return m
+
+
+class TermCache:
+    """Which (field, term) pairs one searcher's index holds; cleared when it grows big."""
+
+    MAX = 200_000
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.schema = reader.schema
+        self.known: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, fieldname: str, text) -> bool:
+        key = (fieldname, text)
+        found = self.known.get(key)
+        if found is None:
+            try:
+                btext = self.schema[fieldname].to_bytes(text)
+                found = (fieldname, btext) in self.reader
+            except (KeyError, ValueError):  # not a field, or not a value of its type
+                found = False
+            if len(self.known) >= self.MAX:
+                self.known.clear()
+            self.known[key] = found
+        return found
+
+
+def prune(q: wq.Query, exists: Callable[[str, object], bool]) -> wq.Query:
+    """`q` without what cannot match in this index; NullQuery if nothing can.
+
+    Scores are unchanged: an absent term adds nothing to a union, and an
+    intersection or phrase with an absent term matches nothing.
+    """
+    if isinstance(q, wq.Term):
+        return q if exists(q.fieldname, q.text) else NULL
+    if isinstance(q, wq.Phrase):
+        return q if all(exists(q.fieldname, w) for w in q.words) else NULL
+    if isinstance(q, wq.Or):
+        subs = [s for s in (prune(s, exists) for s in q.subqueries) if s is not NULL]
+        if not subs:
+            return NULL
+        if len(subs) == 1:
+            # Whoosh ignores the boost of a one-child OR: carry it down by hand.
+            only = subs[0]
+            return only if q.boost == 1.0 else only.with_boost(only.boost * q.boost)
+        return StreamingOr(subs, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+    if isinstance(q, wq.And):
+        subs = [prune(s, exists) for s in q.subqueries]
+        if any(s is NULL for s in subs):
+            return NULL
+        return wq.And(subs, boost=q.boost)
+    if isinstance(q, wq.AndNot):
+        positive = prune(q.a, exists)
+        if positive is NULL:
+            return NULL
+        negative = prune(q.b, exists)
+        return positive if negative is NULL else wq.AndNot(positive, negative)
+    # Prefixes, ranges, NOT, filters: left to Whoosh as they are.
+    return q

@@ -1,0 +1,85 @@
+"""Query planning: terms the index lacks are dropped, and results do not change."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import query as wq
+from whoosh.collectors import TopCollector
+
+from search.engine import weighting
+from search.plan import NULL, StreamingOr, TermCache, prune
+from search.request import SearchRequest
+
+
+@pytest.fixture(scope="module")
+def searcher(engine):
+    with engine._ix.searcher(weighting=weighting()) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def exists(searcher):
+    return TermCache(searcher.reader())
+
+
+def T(field, text, boost=1.0):
+    return wq.Term(field, text, boost=boost)
+
+
+def test_term_cache_knows_present_and_absent_terms(exists):
+    assert exists("body_id", "hubung")  # berhubungan, stemmed
+    assert not exists("body_fa", "hubung")  # an Indonesian stem is no Persian term
+    assert not exists("no_such_field", "x")
+
+
+def test_or_drops_absent_terms_and_streams(exists):
+    q = prune(wq.Or([T("body_id", "hubung"), T("body_fa", "hubung"), T("body_id", "lavrov")]), exists)
+    assert isinstance(q, StreamingOr)
+    assert set(q.subqueries) == {T("body_id", "hubung"), T("body_id", "lavrov")}
+
+
+def test_or_of_one_survivor_keeps_the_or_boost(exists):
+    q = prune(wq.Or([T("title_id", "hubung", boost=0.5), T("title_fa", "hubung")], boost=3.0), exists)
+    assert q == T("title_id", "hubung", boost=1.5)
+
+
+def test_and_with_an_absent_term_is_null(exists):
+    assert prune(wq.And([T("body_id", "hubung"), T("body_id", "zzzqqq")]), exists) is NULL
+
+
+def test_phrase_with_an_absent_word_is_null(exists):
+    assert prune(wq.Phrase("body_id", ["hubung", "zzzqqq"]), exists) is NULL
+    kept = wq.Phrase("body_id", ["hubung", "lavrov"])
+    assert prune(kept, exists) is kept
+
+
+def test_and_not_with_absent_exclusion_is_its_positive_part(exists):
+    assert prune(wq.AndNot(T("body_id", "hubung"), T("body_id", "zzzqqq")), exists) == T("body_id", "hubung")
+    assert prune(wq.AndNot(T("body_id", "zzzqqq"), T("body_id", "hubung")), exists) is NULL
+
+
+@pytest.mark.parametrize("text", [
+    "hubungan Lavrov", "روابط ایران و آذربایجان", "Patrushev OR Bishkek", "ایران NOT آذربایجان",
+    '"Sergei Lavrov"', "title:ایران", "presiden AND kunjungan", "hubungan zzzqqq",
+])
+def test_pruned_query_ranks_exactly_as_the_full_one(engine, searcher, exists, text):
+    # Exhaustive scoring on both sides (no block-quality skipping): the pruned
+    # query must give the same documents with the same scores.
+    full = engine._parse(engine._present_langs(searcher), text)
+
+    def ranking(q):
+        collector = TopCollector(limit=50, usequality=False)
+        searcher.search_with_collector(q, collector)
+        return [(hit["id"], round(hit.score, 6)) for hit in collector.results()]
+
+    pruned = prune(full, exists)
+    assert ranking(pruned) == (ranking(full) if pruned is not NULL else [])
+    if "zzzqqq" not in text and "NOT" not in text:
+        assert ranking(full), "the seed index should match this query"
+
+
+def test_language_filter_still_counts_other_languages(engine):
+    # An Indonesian word with lang=fa: no Persian hits, but the facet shows where it is.
+    res = engine.search(SearchRequest(q="hubungan", lang="fa"))
+    assert res.hits == []
+    assert res.facets["lang"].get("id", 0) >= 1
