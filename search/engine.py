@@ -21,11 +21,11 @@ from analyzers import LANGS
 from . import storage
 from .documents import Document
 from .errors import DocumentNotFound
-from .plan import TermCache, prune
+from .plan import StreamingOr, TermCache, prune
 from .query import make_parser, parse
 from .request import SearchRequest
 from .results import Hit, SearchResults
-from .schema import body_field
+from .schema import body_field, title_field
 from .snippets import make_snippet, term_spans
 from .suggest import suggest
 
@@ -90,23 +90,30 @@ class Engine:
             cache = self._local.terms = TermCache(searcher.reader())
         return cache
 
-    def _parse(self, langs: tuple[str, ...], text: str):
-        """The query for each language on its own fields, OR'ed.
+    def _parts(self, langs, text: str, exists=None) -> dict[str, wq.Query]:
+        """The query for each language on its own fields; none for a language it cannot match.
 
         Per language, because a word can be a stop word in one language and not in
         another: "akses AND kapan" must find Indonesian documents with "akses"
         ("kapan" is an Indonesian stop word) even though for the Persian fields,
-        where "kapan" is just a Latin word, both words are required.
+        where "kapan" is just a Latin word, both words are required. With `exists`
+        (a TermCache), terms the index lacks are pruned (search/plan.py).
         """
-        parts = [parse(self._parser((lang,)), text) for lang in langs]
-        parts = [p for p in parts if p is not wq.NullQuery]
-        if not parts:
-            return wq.NullQuery
-        if len(parts) == 1:
-            return parts[0]
-        q = wq.Or(parts)
-        q.matcher_type = wq.Or.DEFAULT_MATCHER  # see query._union_matchers
-        return q
+        parts = {}
+        for lang in langs:
+            q = parse(self._parser((lang,)), text)
+            if exists is not None:
+                q = prune(q, exists)
+            if q is not wq.NullQuery:
+                if not _only_fields_of(q, lang):
+                    # source:, id:, or a NOT alone also match other languages' documents.
+                    q = wq.And([q, wq.Term("lang", lang)])
+                parts[lang] = q
+        return parts
+
+    def _parse(self, langs: tuple[str, ...], text: str, exists=None):
+        """The per-language queries OR'ed: what a search in `langs` runs."""
+        return _union(list(self._parts(langs, text, exists).values()))
 
     def _parser(self, langs: tuple[str, ...]):
         if langs not in self._parsers:
@@ -172,7 +179,9 @@ class Engine:
         present = self._present_langs(searcher)
         langs = (req.lang,) if req.lang else present
         exists = self._term_cache(searcher)
-        q = prune(self._parse(langs, req.q), exists)
+        # Every present language is parsed: the facets count the others too.
+        parts = self._parts(dict.fromkeys(present + langs), req.q, exists)
+        q = _union([parts[lang] for lang in langs if lang in parts])
         filters = []
         if req.source:
             filters.append(wq.Term("source", req.source))
@@ -180,13 +189,12 @@ class Engine:
             filters.append(wq.DateRange("date", _day(req.date_from), _day(req.date_to, end=True)))
         lang_filter = [wq.Term("lang", req.lang)] if req.lang else []
         hits, facets = [], {}
-        # Counting and ranking are two passes: an unscored pass counts matches per
-        # language (total and facets; the other languages stay visible when one is
+        # Counting and ranking are two passes: an unscored count per language (the
+        # total and the facets; the other languages stay visible when one is
         # picked), so the scored pass can keep just the top page*per_page with
         # Whoosh's block-max pruning instead of scoring every match.
-        q_all = q if not req.lang else prune(self._parse(present, req.q), exists)
-        if q_all is not wq.NullQuery:
-            facets = self._lang_counts(searcher, q_all, filters, deadline)
+        if parts:
+            facets = self._lang_counts(searcher, parts, filters, deadline)
         if q is not wq.NullQuery:
             results = self._top(searcher, q, filters + lang_filter, req, deadline)
             start = (req.page - 1) * req.per_page
@@ -225,10 +233,20 @@ class Engine:
         collector = searcher.collector(limit=req.page * req.per_page, sortedby=sortedby)
         return self._run(searcher, q, filters, collector, deadline)
 
-    def _lang_counts(self, searcher, q, filters, deadline: float) -> dict[str, int]:
-        collector = searcher.collector(limit=None, scored=False, groupedby="lang")
-        groups = self._run(searcher, q, filters, collector, deadline).groups("lang")
-        return {lang: len(docs) for lang, docs in sorted(groups.items()) if docs}
+    def _lang_counts(self, searcher, parts: dict[str, wq.Query], filters, deadline: float) -> dict[str, int]:
+        """Matches per language, counted straight off the matchers.
+
+        Each language's part matches only documents of that language (see _parts),
+        so no per-document language lookup is needed: Whoosh's grouping collector
+        read the lang column for every match.
+        """
+        counts = {}
+        for lang, part in parts.items():
+            clauses = [part, *(wq.ConstantScoreQuery(f, 0.0) for f in filters)]
+            n = _count(searcher, wq.And(clauses) if len(clauses) > 1 else part, deadline)
+            if n:
+                counts[lang] = n
+        return dict(sorted(counts.items()))
 
     def _hit(self, searcher, terms: set[tuple[str, str]], hit, with_snippet: bool) -> Hit:
         fields = hit.fields()
@@ -246,6 +264,37 @@ class Engine:
             snippet=snippet, date=date.date().isoformat() if date else None,
             source=fields.get("source"), url=fields.get("url"),
         )
+
+
+def _union(parts: list) -> wq.Query:
+    if not parts:
+        return wq.NullQuery
+    return parts[0] if len(parts) == 1 else StreamingOr(parts)
+
+
+def _only_fields_of(q: wq.Query, lang: str) -> bool:
+    """Whether every match of `q` is a document of `lang` (a NOT alone matches any)."""
+    if isinstance(q, wq.Not):
+        return False
+    if q.is_leaf():
+        return q.field() in (title_field(lang), body_field(lang))
+    return all(_only_fields_of(child, lang) for child in q.children())
+
+
+def _count(searcher, q: wq.Query, deadline: float) -> int:
+    """Documents matching `q` (deleted ones excluded by the segment readers)."""
+    n = 0
+    clock = time.perf_counter
+    for sub, _offset in searcher.leaf_searchers():
+        m = q.matcher(sub, sub.boolean_context())
+        # Step by step, not all_ids(): an intersection's all_ids() reads both
+        # sides whole before it yields, out of reach of the time budget.
+        while m.is_active():
+            n += 1
+            if clock() > deadline:  # ~50 ns a match: cheap next to Whoosh's next()
+                return n  # a lower bound beats a timeout
+            m.next()
+    return n
 
 
 def _generation(searcher) -> int:

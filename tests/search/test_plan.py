@@ -83,3 +83,34 @@ def test_language_filter_still_counts_other_languages(engine):
     res = engine.search(SearchRequest(q="hubungan", lang="fa"))
     assert res.hits == []
     assert res.facets["lang"].get("id", 0) >= 1
+
+
+@pytest.mark.parametrize("text", [
+    "hubungan", "ایران", "ایران OR hubungan", "NOT ایران", "hubungan NOT Lavrov", "source:zzz", "kerja*",
+    '"روابط ایران"',
+])
+@pytest.mark.parametrize("lang", [None, "fa", "id"])
+def test_counts_per_language_match_whooshs_grouping(engine, searcher, text, lang):
+    # The engine counts each language's part straight off its matchers; Whoosh's
+    # grouping collector over the whole query is the reference.
+    res = engine.search(SearchRequest(q=text, lang=lang))
+    full = engine._parse(engine._present_langs(searcher), text)
+    expected = {}
+    if full is not NULL:
+        grouped = searcher.search(full, limit=None, scored=False, groupedby="lang").groups("lang")
+        expected = {k: len(v) for k, v in sorted(grouped.items()) if v}
+    assert res.facets["lang"] == expected
+    assert res.total == (expected.get(lang, 0) if lang else sum(expected.values()))
+
+
+def test_not_alone_counts_only_documents_without_the_word(engine):
+    # NOT ایران in the Persian fields is every Persian document without ایران, and
+    # must not count Persian documents through the Indonesian fields they lack.
+    by_lang = engine.stats()["by_lang"]
+    without = engine.search(SearchRequest(q="NOT ایران"))
+    with_word = engine.search(SearchRequest(q="ایران"))
+    fa = lambda r: r.facets["lang"].get("fa", 0)  # noqa: E731
+    assert fa(with_word) >= 1
+    assert fa(without) == by_lang["fa"] - fa(with_word)
+    assert without.facets["lang"]["id"] == by_lang["id"]  # no Indonesian seed has ایران
+    assert all(h.lang != "fa" or "ایران" not in h.snippet for h in without.hits)
