@@ -207,6 +207,8 @@ def _serve_gunicorn(host: str, port: int, index_dir: str, workers: int, threads:
             raise
         click.echo("Lintas stopped.")
     except KeyboardInterrupt:  # Ctrl+C before gunicorn has set its signal handlers
+        if os.getpid() != master:
+            raise
         click.echo("Lintas stopped.")
 
 
