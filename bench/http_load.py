@@ -176,6 +176,18 @@ def tree_memory_kb(pid: int) -> dict:
     }
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by `pid` and its live descendants."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _pss_kb(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -292,15 +304,19 @@ def main(argv=None) -> int:
                 start_mem = server.memory_kb()
                 run_load(port, paths, 2, duration=3 * args.duration, max_requests=len(paths))  # warm-up
                 for c in args.clients:
+                    cpu0 = tree_cpu_seconds(server.proc.pid)
                     lr = run_load(port, paths, c, duration=args.duration)
+                    cpu = tree_cpu_seconds(server.proc.pid) - cpu0
                     runs[w]["levels"][c].append({"rps": lr.rps, "requests": lr.requests, "errors": lr.errors,
-                                                 "first_error": lr.first_error, **percentiles(lr.latencies_ms)})
+                                                 "first_error": lr.first_error, **percentiles(lr.latencies_ms),
+                                                 "cores": cpu / lr.seconds,
+                                                 "cpu_ms": 1000 * cpu / lr.requests if lr.requests else None})
                     print(f"  {c} clients: {lr.rps:.0f} req/s, {lr.errors} errors", file=sys.stderr)
                 runs[w]["mem"].append((start_mem, server.memory_kb()))
     rows, notes = [], []
     for w, res in runs.items():
         for c, lv in res["levels"].items():
-            rows.append([w, c, *(median([x[k] for x in lv]) for k in ("rps", "p50", "p95", "p99")),
+            rows.append([w, c, *(median([x[k] for x in lv]) for k in ("rps", "p50", "p95", "p99", "cores", "cpu_ms")),
                          sum(x["requests"] for x in lv), sum(x["errors"] for x in lv)])
             notes += [f"  first error, --workers {w} at {c} clients: {x['first_error']}" for x in lv[:1] if x["first_error"]]
         start, served = res["mem"][-1]
@@ -310,7 +326,10 @@ def main(argv=None) -> int:
                      f"largest {served['rss_max_kb'] / 1024:.0f} MB{pss}")
     print(f"HTTP /search on {args.index}: {len(paths)} queries, {args.duration:g} s per level, "
           f"{args.rounds} round(s), medians; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
-    print(table(["workers", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"], rows))
+    print(table(["workers", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "server cores", "CPU ms/req",
+                 "requests", "errors"], rows))
+    print("  server cores: CPU seconds the server's processes got per second of load; on a shared machine\n"
+          "  that, not --workers, can be the ceiling (req/s ~ cores / CPU ms per request)")
     print("\n".join(notes))
     return 0
 
