@@ -157,9 +157,9 @@ class Bench:
     # ---- 3. HTTP under `lintas serve` ------------------------------------------
 
     def lintas_cmd(self) -> list[str]:
-        script = Path(sys.executable).parent / "lintas"
-        if script.exists():
-            return [str(script)]
+        # Not the venv's `lintas` script: that imports whichever checkout was pip
+        # installed (-e), which for a git worktree is another tree. With -c and
+        # cwd=ROOT, this tree's web/ and search/ come first on sys.path.
         return [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())"]
 
     def run_http(self, size: int) -> None:
@@ -168,11 +168,14 @@ class Bench:
         argv = self.lintas_cmd() + ["serve", "--index", str(index), "--host", http_load.HOST, "--port", str(port)]
         if self.args.server_threads:
             argv += ["--threads", str(self.args.server_threads)]
+        if self.args.server_workers:
+            argv += ["--workers", str(self.args.server_workers)]
         log_file = self.out / f"serve-n{size}.log"
         paths = ["/search?" + urlencode({"q": q.text, "per_page": 10}) for q in self.queries]
-        res: dict = {"levels": {}}
+        res: dict = {"levels": {}, "workers": self.args.server_workers}
         with http_load.Server(argv, port, cwd=ROOT, log=log_file) as server:
             res["startup_s"] = server.start_seconds
+            # Every figure is over the server's process tree (a gunicorn master and its workers).
             res["rss_startup_kb"] = server.memory_kb()["vmrss_kb"]
             log(f"http n={size}: server up in {server.start_seconds:.1f} s; warm-up")
             # Warm-up: every query once, so caches and lazy imports (Hazm) are loaded.
@@ -194,6 +197,8 @@ class Bench:
                 }
             mem = server.memory_kb()
             res["rss_served_kb"], res["hwm_served_kb"] = mem["vmrss_kb"], mem["vmhwm_kb"]
+            res["rss_max_process_kb"], res["pss_served_kb"] = mem["rss_max_kb"], mem["pss_kb"]
+            res["processes"] = mem["processes"]
         self.results["http"][size] = res
 
     # ---- 4. `lintas search` wall time ------------------------------------------
@@ -370,6 +375,14 @@ def targets(res: dict) -> list[tuple[str, bool | None, str]]:
     return out
 
 
+def _tree_memory(h: dict) -> str:
+    """The per-process part of the RSS line (absent from results saved before it existed)."""
+    if "processes" not in h:
+        return ""
+    pss = f", PSS {h['pss_served_kb'] / MB:.0f} MB" if h.get("pss_served_kb") else ""
+    return (f"; summed over {h['processes']} process(es), largest {h['rss_max_process_kb'] / MB:.0f} MB{pss}")
+
+
 def render_report(res: dict) -> str:
     m = res["meta"]
     parts = [
@@ -421,10 +434,13 @@ def render_report(res: dict) -> str:
             for c, lv in h["levels"].items():
                 rows.append([f"{size:,}", c, lv["rps"], lv["p50"], lv["p95"], lv["p99"], lv["requests"], lv["errors"]])
             mem.append(f"  {size:,} docs: server up in {h['startup_s']:.1f} s, RSS {h['rss_startup_kb'] / MB:.0f} MB "
-                       f"after start-up, {h['rss_served_kb'] / MB:.0f} MB after serving (peak {h['hwm_served_kb'] / MB:.0f} MB)")
+                       f"after start-up, {h['rss_served_kb'] / MB:.0f} MB after serving (peak {h['hwm_served_kb'] / MB:.0f} MB)"
+                       + _tree_memory(h))
             errs = [f"    first error at {c} clients: {lv['first_error']}" for c, lv in h["levels"].items() if lv["first_error"]]
             mem += errs
-        parts += ["", f"3. HTTP /search under `lintas serve` ({m['http_duration_s']:g} s per level and run, keep-alive, loopback)",
+        workers = {h.get("workers") for h in res["http"].values()}
+        shown = "" if workers == {None} else " --workers " + ",".join(str(w or "default") for w in sorted(workers, key=str))
+        parts += ["", f"3. HTTP /search under `lintas serve{shown}` ({m['http_duration_s']:g} s per level and run, keep-alive, loopback)",
                   table(["docs", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"], rows)] + mem
     if "cli" in res:
         rows = [[f"{size:,}", lang, c["query"], c["median_s"], " ".join(f"{x:.2f}" for x in c["runs"])]
@@ -486,6 +502,8 @@ def parse_args(argv=None):
     p.add_argument("--http-clients", type=csv_ints, default=[1, 8, 32])
     p.add_argument("--http-duration", type=float, default=10.0, help="seconds per client level and run")
     p.add_argument("--server-threads", type=int, default=None, help="--threads for lintas serve (default: its own)")
+    p.add_argument("--server-workers", type=int, default=None,
+                   help="--workers for lintas serve (default: its own, one per CPU core)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the numbers to this file")
     p.add_argument("--report-from", default=None, metavar="A.json,B.json",
                    help="measure nothing: print the report of saved --json files, merged")

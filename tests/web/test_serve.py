@@ -1,4 +1,4 @@
-"""`lintas serve`: a real waitress process on a free loopback port."""
+"""`lintas serve`: a real server (waitress, or gunicorn with --workers 2) on a free loopback port."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_serve_is_added_to_the_search_cli():
     assert {"index", "search", "stats", "serve"} <= set(cli.commands)
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--host", "--port", "--index", "--threads"):
+    for option in ("--host", "--port", "--index", "--workers", "--threads"):
         assert option in result.output
 
 
@@ -50,10 +50,11 @@ def get_json(url: str) -> tuple[int, dict]:
         return e.code, json.load(e)
 
 
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["waitress", "gunicorn"])
 @pytest.mark.parametrize("built", [True, False], ids=["with-index", "before-index"])
-def test_serve_prints_where_and_answers(index_dir, tmp_path, built):
+def test_serve_prints_where_and_answers(index_dir, tmp_path, built, workers):
     index = index_dir if built else tmp_path / "not-yet"
-    proc = serve("--index", str(index), "--threads", "2")
+    proc = serve("--index", str(index), "--threads", "2", "--workers", workers)
     try:
         line = proc.stdout.readline().strip()
         match = START_LINE.match(line)
@@ -72,4 +73,5 @@ def test_serve_prints_where_and_answers(index_dir, tmp_path, built):
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl+C sends
         proc.wait(timeout=10)
+    assert proc.stdout.read().strip() == "Lintas stopped."
     assert "Traceback" not in proc.stderr.read()
