@@ -23,6 +23,7 @@ from waitress import create_server
 from search import storage
 from search.cli import cli, index_option
 from search.errors import IndexNotFound
+from search.storage import IndexVersionMismatch
 
 from . import create_app, engine_for
 
@@ -109,6 +110,8 @@ def _serve_waitress(host: str, port: int, index_dir: str, threads: int) -> None:
         threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()
     except IndexNotFound:
         what = _no_index_yet(index_dir)
+    except IndexVersionMismatch as e:
+        raise click.ClickException(str(e)) from None
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="lintas")
     except OSError as e:
@@ -150,6 +153,9 @@ def _serve_gunicorn(host: str, port: int, index_dir: str, workers: int, threads:
         ix.close()
     except IndexNotFound:
         what = _no_index_yet(index_dir)
+    except IndexVersionMismatch as e:
+        # Refuse to start: every search would fail until the index is rebuilt.
+        raise click.ClickException(str(e)) from None
 
     # Bind here, not in gunicorn: a taken port fails at once with the same message
     # as waitress (gunicorn retries for 5 s, then logs), and --port 0 is known

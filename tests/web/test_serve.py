@@ -75,3 +75,20 @@ def test_serve_prints_where_and_answers(index_dir, tmp_path, built, workers):
         proc.wait(timeout=10)
     assert proc.stdout.read().strip() == "Lintas stopped."
     assert "Traceback" not in proc.stderr.read()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["waitress", "gunicorn"])
+def test_serve_refuses_an_index_of_another_schema_version(index_dir, tmp_path, workers):
+    import shutil
+
+    old = tmp_path / "old-index"
+    shutil.copytree(index_dir, old)
+    marker = old / "lintas.json"
+    meta = json.loads(marker.read_text())
+    meta["schema"] = 1
+    marker.write_text(json.dumps(meta))
+    proc = serve("--index", str(old), "--workers", workers)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert "lintas index --rebuild" in err and "schema version 1" in err
