@@ -233,7 +233,11 @@ def build_once(engine: str, corpus: Path, index_dir: Path) -> dict:
     t0 = time.perf_counter()
     ENGINES[engine].build(counted, index_dir)
     seconds = time.perf_counter() - t0
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
+        # CPU of this process and its workers: what a build costs whatever the
+        # machine's load; wall time is what parallel work buys on free cores.
+        "cpu_seconds": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
         "engine": engine,
         "docs": counted.n,
         "text_bytes": counted.nbytes,

@@ -114,13 +114,15 @@ class Bench:
                 m = self.build_once(engine, size)
                 m["docs_per_s"] = m["docs"] / m["seconds"]
                 m["mb_per_s"] = m["text_bytes"] / 1e6 / m["seconds"]
+                m["cpu_ms_per_doc"] = 1000 * m.get("cpu_seconds", float("nan")) / m["docs"]
                 runs[engine].append(m)
-                log(f"  {m['seconds']:.1f} s, {m['docs_per_s']:.0f} docs/s, peak {m['vmhwm_kb'] / 1024:.0f} MB")
+                log(f"  {m['seconds']:.1f} s, {m['docs_per_s']:.0f} docs/s, {m['cpu_ms_per_doc']:.1f} CPU ms/doc, "
+                    f"peak {m['vmhwm_kb'] / 1024:.0f} MB")
         summary = {}
         for engine, ms in runs.items():
             summary[engine] = {
                 k: median([m[k] for m in ms])
-                for k in ("docs", "text_bytes", "seconds", "docs_per_s", "mb_per_s",
+                for k in ("docs", "text_bytes", "seconds", "docs_per_s", "mb_per_s", "cpu_ms_per_doc",
                           "vmhwm_kb", "children_maxrss_kb", "index_bytes")
             }
             summary[engine]["runs"] = ms
@@ -399,7 +401,7 @@ def render_report(res: dict) -> str:
         for size, engines in res["build"].items():
             for e, b in engines.items():
                 rows.append([f"{size:,}", e, b["runs"][0]["docs"], b["seconds"], b["docs_per_s"], b["mb_per_s"],
-                             b["vmhwm_kb"] / MB, b["children_maxrss_kb"] / MB or None, b["index_bytes"] / 1e6])
+                             b.get("cpu_ms_per_doc"), b["vmhwm_kb"] / MB, b["children_maxrss_kb"] / MB or None, b["index_bytes"] / 1e6])
         ratios = []
         for size, engines in res["build"].items():
             r = paired_ratio(engines.get("lintas"), engines.get("whoosh"), "docs_per_s")
@@ -407,8 +409,10 @@ def render_report(res: dict) -> str:
             ratios.append(f"  {size:,} docs: Lintas/Whoosh docs/s = {_x(r)}, Lintas/FTS5 = {_x(f)}"
                           " (median of per-run ratios)")
         parts += ["", "1. Index build (fresh subprocess per build; peak RSS = VmHWM; MB/s of title+text UTF-8)",
-                  table(["docs", "engine", "n", "seconds", "docs/s", "MB/s", "peak RSS MB", "child MB", "index MB"],
-                        rows)] + ratios + [
+                  table(["docs", "engine", "n", "seconds", "docs/s", "MB/s", "CPU ms/doc", "peak RSS MB",
+                         "child MB", "index MB"], rows)] + ratios + [
+                  "  CPU ms/doc: user+system time of the build and its worker processes per document; unlike"
+                  " docs/s it does not depend on how many cores the shared machine left free.",
                   "  child MB: the largest child process's peak; a forked helper shares its parent's pages,"
                   " so it can read as big as the parent."]
     if "query" in res:
