@@ -51,15 +51,6 @@ _JOINABLE_SUFFIXES = ("هایشان", "هایتان", "هایمان", "هایی"
                       "های", "ها")
 _VERB_PREFIXES = ("نمی", "می")
 
-# Enclitics a ZWNJ attaches to a word: the copula and personal endings (گرفته‌است,
-# رفته‌ایم), the indefinite/ezafe -ی (پایه‌ای, مدرسه‌ی) and possessives (خانه‌اش).
-# None changes what the word is about, so a form Hazm does not know whole is
-# looked up without it: "قرار گرفته‌است" then gives the same terms as "قرار
-# گرفته است", and "شده‌است" is a stop word like "شده است" (Wikipedia, and so
-# PQuAD, writes the copula attached: it was a rare term that matched by style).
-_CLITICS = frozenset(("است", "اند", "ایم", "اید", "ام", "ای", "ی", "اش", "ات",
-                      "مان", "تان", "شان"))
-
 # Spelling variants folded only in the final term, after the lemma lookup (Hazm's
 # lexicon is spelled with madda and hamza): آلودگی/الودگی, مسئله/مسیله,
 # ۀ/ه, and ZWNJ compounds written joined or apart (کتاب‌ها/کتابها).
@@ -126,8 +117,6 @@ def _lookup(lem, word: str) -> str | None:
             # A plural is its noun, whether or not Hazm lists the plural whole
             # (خانه‌ها) or knows the noun at all (بیوتیک‌ها).
             return _lookup(lem, head) or head
-        if tail in _CLITICS and not _known(lem, word):
-            return _lookup(lem, head) or head
     if _attested(lem, word):
         return word
     if ZWNJ not in word:
@@ -140,11 +129,6 @@ def _lookup(lem, word: str) -> str | None:
         return lem.verbs[word]
     stem = lem.stem(word)
     return stem if stem != word and _attested(lem, stem) else None
-
-
-def _known(lem, word: str) -> bool:
-    """Does Hazm's lexicon list `word` whole (رفته‌اند is a verb form, خانه‌ای a word)?"""
-    return _attested(lem, word) or word in lem.words or word in lem.verbs
 
 
 def _lookup_rejoined(lem, word: str) -> str | None:

@@ -85,15 +85,6 @@ PERSIAN_TERMS = [
     ("می\u200cروم", ["رفت"]),
     # present perfect with ZWNJ
     ("رفته\u200cاند", ["رفت"]),
-    # copula attached with ZWNJ (Wikipedia style): same term as written apart
-    ("گرفته\u200cاست", ["گرفته"]),
-    ("گرفته است", ["گرفته"]),
-    # ... and an auxiliary with an attached copula is a stop word like شده است
-    ("شده\u200cاست", []),
-    # indefinite -ای after ZWNJ on a word Hazm does not list whole: the noun
-    ("مجموعه\u200cای", ["مجموعه"]),
-    # ... but a word Hazm lists whole keeps its own term (پایه‌ای "basic")
-    ("پایه\u200cای", ["پایهای"]),
     # present of گفتن: past stem گفت
     ("می\u200cگویند", ["گفت"]),
     # madda folds: آلودگی and الودگی are one term
