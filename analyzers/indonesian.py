@@ -97,7 +97,7 @@ def unreduplicate(word: str) -> str:
     (Tehran-Baku) whole; those we split in term_id.
     """
     head, sep, tail = word.partition("-")
-    return head if sep and head == tail else word
+    return head if sep and head and head == tail else word  # "-" alone is no word
 
 
 @lru_cache(maxsize=1)

@@ -208,6 +208,9 @@ UNREDUPLICATE = [
     ("sebaik-baiknya", "sebaik-baiknya"),
     # compound of different words: unchanged here (split by the tokenizer)
     ("tehran-baku", "tehran-baku"),
+    # a lone hyphen (a prefix query "-*", tokenize=False) is not "" reduplicated:
+    # it must not become an empty term
+    ("-", "-"),
 ]
 
 
