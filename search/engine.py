@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh import scoring, sorting
+from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from analyzers import LANGS
 
-from . import storage
+from . import bm25, storage
 from .documents import Document
 from .errors import DocumentNotFound
 from .plan import StreamingOr, TermCache, prune
@@ -38,7 +38,8 @@ BM25_B = 0.75
 
 
 def weighting():
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+    # BM25's own idf (search/bm25.py), not the TF-IDF idf Whoosh's BM25F inherits.
+    return bm25.BM25F(B=BM25_B, K1=BM25_K1)
 
 
 class Engine:

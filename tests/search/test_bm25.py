@@ -1,0 +1,59 @@
+"""search.bm25: BM25's idf in Whoosh's BM25F."""
+
+from math import isclose, log
+
+from whoosh import fields, index, scoring
+from whoosh.filedb.filestore import RamStorage
+from whoosh.query import Term
+
+from search.bm25 import BM25F, bm25_idf
+
+
+def test_idf_matches_lucene_formula():
+    # Lucene BM25Similarity.idf(docFreq, docCount)
+    assert isclose(bm25_idf(1000, 1), log(1 + 999.5 / 1.5))
+    assert isclose(bm25_idf(1000, 500), log(1 + 500.5 / 500.5))
+
+
+def test_idf_stays_positive_for_a_word_in_every_document():
+    assert 0 < bm25_idf(10, 10) < 0.1
+
+
+def test_common_words_weigh_less_than_under_whoosh_idf():
+    # ratio rare/common: the point of the change
+    whoosh = lambda n, df: 1 + log(n / (df + 1))  # noqa: E731
+    assert bm25_idf(1000, 1) / bm25_idf(1000, 500) > 2 * whoosh(1000, 1) / whoosh(1000, 500)
+
+
+def _searcher(weighting):
+    ix = RamStorage().create_index(fields.Schema(body=fields.TEXT))
+    w = ix.writer()
+    for text in ["common rare", "common", "common", "common"]:
+        w.add_document(body=text)
+    w.commit()
+    return ix.searcher(weighting=weighting)
+
+
+def test_searcher_uses_bm25_idf_and_keeps_field_b():
+    w = BM25F(B=0.75, K1=1.2, body_B=0.3)
+    assert isinstance(w, scoring.BM25F)
+    with _searcher(w) as s:
+        assert isclose(s.idf("body", "rare"), bm25_idf(4, 1))
+        assert isclose(s.idf("body", "common"), bm25_idf(4, 4))
+        assert w.scorer(s, "body", "rare").B == 0.3
+        hits = s.search(Term("body", "rare") | Term("body", "common"))
+        assert hits.docnum(0) == 0  # the document with the rare word first
+
+
+def test_n_is_the_documents_of_the_fields_language(engine):
+    # Seeds: 1 Persian and 4 Indonesian documents. A Persian word's idf counts
+    # Persian documents only, as Lucene's docCount counts documents with the field.
+    from search.engine import weighting
+
+    with engine._ix.searcher(weighting=weighting()) as s:
+        n_fa, n_id = s.doc_frequency("lang", "fa"), s.doc_frequency("lang", "id")
+        assert (n_fa, n_id) == (1, 4)
+        df = s.doc_frequency("body_fa", "ایران")
+        assert df == 1
+        assert isclose(s.idf("body_fa", "ایران"), bm25_idf(n_fa, df))
+        assert isclose(s.idf("body_id", "hubung"), bm25_idf(n_id, s.doc_frequency("body_id", "hubung")))
