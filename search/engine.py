@@ -188,7 +188,6 @@ class Engine:
             filters.append(wq.Term("source", req.source))
         if req.date_from or req.date_to:
             filters.append(wq.DateRange("date", _day(req.date_from), _day(req.date_to, end=True)))
-        lang_filter = [wq.Term("lang", req.lang)] if req.lang else []
         hits, facets = [], {}
         # Counting and ranking are two passes: an unscored count per language (the
         # total and the facets; the other languages stay visible when one is
@@ -197,7 +196,8 @@ class Engine:
         if parts:
             facets = self._lang_counts(searcher, parts, filters, deadline)
         if q is not wq.NullQuery:
-            results = self._top(searcher, q, filters + lang_filter, req, deadline)
+            # No lang: filter needed: each part matches only its language's documents.
+            results = self._top(searcher, q, filters, req, deadline)
             start = (req.page - 1) * req.per_page
             page = results[start:start + req.per_page]
             # Expanded once per search, not per hit: a prefix can expand to many terms.
