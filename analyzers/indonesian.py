@@ -43,7 +43,7 @@ def _sastrawi():
                 from . import sastrawi_speedups
 
                 _stemmer = StemmerFactory().create_stemmer().delegatedStemmer
-                sastrawi_speedups.install()
+                sastrawi_speedups.install(_stemmer)
     return _stemmer
 
 

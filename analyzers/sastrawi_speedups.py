@@ -87,6 +87,10 @@ def _guard_for(visitor) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in dict.fromkeys(patterns)))
 
 
+# Attribute holding a rule's guard (set by install); a rule without one always runs.
+GUARD = "_lintas_guard"
+
+
 def _guarded_accept_prefix_visitors(self, visitors):
     """Context.accept_prefix_visitors, skipping rules that cannot apply.
 
@@ -97,7 +101,8 @@ def _guarded_accept_prefix_visitors(self, visitors):
     """
     removal_count = len(self.removals)
     checked = False
-    for visitor, guard in _guarded(visitors):
+    for visitor in visitors:
+        guard = getattr(visitor, GUARD, None)
         if guard is None or guard.match(self.current_word):
             visitor.visit(self)
         elif checked:
@@ -112,27 +117,17 @@ def _guarded_accept_prefix_visitors(self, visitors):
     return None
 
 
-# id(visitor list) -> (that list, its (visitor, guard) pairs). Sastrawi keeps one
-# prefix-rule list per stemmer for the life of the process.
-_GUARDS: dict[int, tuple[list, list]] = {}
-
-
-def _guarded(visitors):
-    entry = _GUARDS.get(id(visitors))
-    if entry is None or entry[0] is not visitors:
-        entry = _GUARDS[id(visitors)] = (visitors, [(v, _guard_for(v)) for v in visitors])
-    return entry[1]
-
-
 _original_accept_prefix_visitors = None
 
 
-def install() -> None:
-    """Patch Sastrawi in this process (idempotent)."""
+def install(stemmer) -> None:
+    """Patch Sastrawi in this process and guard `stemmer`'s prefix rules (idempotent)."""
     global _original_accept_prefix_visitors
     from Sastrawi.Stemmer.Context.Context import Context
 
     precompile_patterns()
+    for visitor in stemmer.visitor_provider.get_prefix_visitors():
+        setattr(visitor, GUARD, _guard_for(visitor))
     if _original_accept_prefix_visitors is None:
         _original_accept_prefix_visitors = Context.accept_prefix_visitors
         Context.accept_prefix_visitors = _guarded_accept_prefix_visitors

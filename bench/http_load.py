@@ -137,7 +137,11 @@ def _children(pid: int) -> list[int]:
         return [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
                 for c in (task / "children").read_text().split()]
     except FileNotFoundError:
-        pass
+        return _children_by_scan(pid)
+
+
+def _children_by_scan(pid: int) -> list[int]:
+    """The slow way: every process whose parent is `pid`."""
     kids = []
     for d in Path("/proc").iterdir():
         if d.name.isdigit():

@@ -24,6 +24,8 @@ from math import log
 
 from whoosh import scoring
 
+from .schema import field_lang
+
 
 def bm25_idf(doc_count: int, doc_frequency: int) -> float:
     """Lucene's BM25 idf: positive for every df <= N, near 0 for a word in every document."""
@@ -41,7 +43,7 @@ class BM25F(scoring.BM25F):
 
 def _docs_with_field(searcher, fieldname: str) -> int:
     """Documents of the field's language (title_fa, body_fa -> lang:fa); all for other fields."""
-    lang = fieldname.rsplit("_", 1)[1] if fieldname.startswith(("title_", "body_")) else None
+    lang = field_lang(fieldname)
     if lang and "lang" in searcher.schema:
         n = searcher.doc_frequency("lang", lang)
         if n:

@@ -21,11 +21,11 @@ from analyzers import LANGS
 from . import bm25, storage
 from .documents import Document
 from .errors import DocumentNotFound
-from .plan import StreamingOr, TermCache, prune
+from .plan import TermCache, confine, prune, union
 from .query import make_parser, parse
 from .request import SearchRequest
 from .results import Hit, SearchResults
-from .schema import body_field, title_field
+from .schema import body_field
 from .snippets import make_snippet, term_spans
 from .suggest import suggest
 
@@ -106,15 +106,8 @@ class Engine:
             if exists is not None:
                 q = prune(q, exists)
             if q is not wq.NullQuery:
-                if not _only_fields_of(q, lang):
-                    # source:, id:, or a NOT alone also match other languages' documents.
-                    q = wq.And([q, wq.Term("lang", lang)])
-                parts[lang] = q
+                parts[lang] = confine(q, lang)
         return parts
-
-    def _parse(self, langs: tuple[str, ...], text: str, exists=None):
-        """The per-language queries OR'ed: what a search in `langs` runs."""
-        return _union(list(self._parts(langs, text, exists).values()))
 
     def _parser(self, langs: tuple[str, ...]):
         if langs not in self._parsers:
@@ -182,7 +175,7 @@ class Engine:
         exists = self._term_cache(searcher)
         # Every present language is parsed: the facets count the others too.
         parts = self._parts(dict.fromkeys(present + langs), req.q, exists)
-        q = _union([parts[lang] for lang in langs if lang in parts])
+        q = union([parts[lang] for lang in langs if lang in parts])
         filters = []
         if req.source:
             filters.append(wq.Term("source", req.source))
@@ -265,21 +258,6 @@ class Engine:
             snippet=snippet, date=date.date().isoformat() if date else None,
             source=fields.get("source"), url=fields.get("url"),
         )
-
-
-def _union(parts: list) -> wq.Query:
-    if not parts:
-        return wq.NullQuery
-    return parts[0] if len(parts) == 1 else StreamingOr(parts)
-
-
-def _only_fields_of(q: wq.Query, lang: str) -> bool:
-    """Whether every match of `q` is a document of `lang` (a NOT alone matches any)."""
-    if isinstance(q, wq.Not):
-        return False
-    if q.is_leaf():
-        return q.field() in (title_field(lang), body_field(lang))
-    return all(_only_fields_of(child, lang) for child in q.children())
 
 
 def _count(searcher, q: wq.Query, deadline: float) -> int:

@@ -6,7 +6,7 @@ spent on terms the index does not hold: every word is parsed for every language'
 fields, so a Persian word is also looked up in the Indonesian fields, where it
 can never be. `prune` removes such terms once per request, with their existence
 looked up once per searcher (`TermCache`), and turns every OR into a plain
-streaming union.
+streaming union. `confine` and `union` assemble the per-language parts.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from whoosh import matching
 from whoosh import query as wq
+
+from .schema import field_lang
 
 NULL = wq.NullQuery
 
@@ -92,3 +94,26 @@ def prune(q: wq.Query, exists: Callable[[str, object], bool]) -> wq.Query:
         return positive if negative is NULL else wq.AndNot(positive, negative)
     # Prefixes, ranges, NOT, filters: left to Whoosh as they are.
     return q
+
+
+def confine(q: wq.Query, lang: str) -> wq.Query:
+    """`q` restricted to documents of `lang`, with a lang: clause only where needed.
+
+    A query over `lang`'s own fields matches only its documents (the indexer fills
+    just those); source:, id:, or a NOT alone would match other languages' too.
+    """
+    return q if _only_fields_of(q, lang) else wq.And([q, wq.Term("lang", lang)])
+
+
+def _only_fields_of(q: wq.Query, lang: str) -> bool:
+    if isinstance(q, wq.Not):
+        return False
+    if q.is_leaf():
+        return field_lang(q.field() or "") == lang
+    return all(_only_fields_of(child, lang) for child in q.children())
+
+
+def union(parts: list[wq.Query]) -> wq.Query:
+    if not parts:
+        return NULL
+    return parts[0] if len(parts) == 1 else StreamingOr(parts)

@@ -19,7 +19,7 @@ from analyzers import LANGS
 from analyzers.common import fold_text
 from analyzers.persian import fold_term
 
-from .schema import body_field, text_fields, title_field
+from .schema import body_field, field_lang, text_fields, title_field
 
 # Field names a user may type, mapped onto the per-language fields.
 _ALIASES = {
@@ -42,7 +42,7 @@ class _AliasFieldsPlugin(qparser.Plugin):
 
     def __init__(self, langs):
         self.aliases = {
-            name: [f for f in fields if f.rsplit("_", 1)[1] in langs]
+            name: [f for f in fields if field_lang(f) in langs]
             for name, fields in _ALIASES.items()
         }
         self.searchable = set(text_fields(LANGS)) | _FILTER_FIELDS
@@ -121,22 +121,7 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query:
             q = parser.parse(words)
         except Exception:
             return query.NullQuery
-    return _union_matchers(_must_not(q))
-
-
-def _union_matchers(q: query.Query) -> query.Query:
-    """Make every OR stream its matches instead of preloading them.
-
-    Whoosh preloads an OR's postings into arrays the size of the segment whenever
-    a segment holds 5000 documents or fewer, which is every segment of an index
-    committed in batches: that reads every posting of every query word and
-    disables the top-k pruning that lets a ranked search skip most documents.
-    """
-    if isinstance(q, query.Or):
-        q.matcher_type = query.Or.DEFAULT_MATCHER
-    for child in q.children():
-        _union_matchers(child)
-    return q
+    return _must_not(q)
 
 
 def _must_not(q: query.Query) -> query.Query:

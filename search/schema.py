@@ -24,6 +24,12 @@ def body_field(lang: str) -> str:
     return f"body_{lang}"
 
 
+def field_lang(fieldname: str) -> str | None:
+    """The language of a title_<lang>/body_<lang> field; None for any other field."""
+    prefix, _, lang = fieldname.partition("_")
+    return lang if prefix in ("title", "body") and lang in LANGS else None
+
+
 def text_fields(langs=LANGS) -> list[str]:
     return [f for lang in langs for f in (title_field(lang), body_field(lang))]
 

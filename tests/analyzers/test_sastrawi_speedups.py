@@ -46,7 +46,7 @@ def stems_both_ways():
     try:
         original = [stemmer.stem_word(w) for w in words]
     finally:
-        sastrawi_speedups.install()
+        sastrawi_speedups.install(stemmer)
     return words, fast, original
 
 
@@ -67,7 +67,7 @@ def test_vocabulary_reaches_the_prefix_rules(stems_both_ways):
 def test_all_regex_prefix_rules_get_a_guard():
     # Rule 4 (belajar -> ajar) compares the whole word, without a regex: it always runs.
     stemmer = indonesian._sastrawi()
-    guards = [sastrawi_speedups._guard_for(v) for v in stemmer.visitor_provider.get_prefix_visitors()]
+    guards = [getattr(v, sastrawi_speedups.GUARD) for v in stemmer.visitor_provider.get_prefix_visitors()]
     assert sum(g is not None for g in guards) == len(guards) - 1 >= 40
 
 
