@@ -16,6 +16,10 @@ weighting() patched to this class, everything else as on main):
 N is the number of documents of the field's language (Lucene's docCount: the
 documents that have the field), not of the whole index: in a mixed index a
 Persian word's weight must not grow with the number of Indonesian documents.
+The average field length is taken over the same documents: Whoosh divides a
+field's total length by every document of the index, so in an index half
+Persian, half Indonesian a passage of average length looked twice as long as
+average and BM25's length normalization punished it.
 """
 
 from __future__ import annotations
@@ -33,12 +37,28 @@ def bm25_idf(doc_count: int, doc_frequency: int) -> float:
 
 
 class BM25F(scoring.BM25F):
-    """whoosh.scoring.BM25F (same B, K1, per-field fieldname_B) with BM25's idf."""
+    """whoosh.scoring.BM25F (same B, K1, per-field fieldname_B) with BM25's idf and
+    the average length over the field's language."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf)
+        B = self._field_B.get(fieldname, self.B)
+        return _Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
         df = parent.doc_frequency(fieldname, text)
         return bm25_idf(max(_docs_with_field(parent, fieldname), df), df)
+
+
+class _Scorer(scoring.BM25FScorer):
+    def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+        parent = searcher.get_parent()
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = parent.field_length(fieldname) / _docs_with_field(parent, fieldname) or 1
+        self.B, self.K1, self.qf = B, K1, qf
+        self.setup(searcher, fieldname, text)
 
 
 def _docs_with_field(searcher, fieldname: str) -> int:

@@ -18,7 +18,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from analyzers import LANGS
 
-from . import bm25, storage
+from . import bm25, storage, vectorized
 from .documents import Document
 from .errors import DocumentNotFound
 from .plan import TermCache, confine, prune, union
@@ -49,6 +49,8 @@ class Engine:
         self._ix = storage.open_index(self.index_dir)  # raises IndexNotFound
         self._local = threading.local()
         self._parsers: dict[tuple[str, ...], object] = {}
+        # Off: every query takes Whoosh's matchers (the reference the tests compare with).
+        self.vectorize = True
         # The newest index generation any thread has opened: a thread holding an older
         # one refreshes at once, so a client whose requests land on different threads
         # never sees the index go back in time (a count drop, a document gone and back).
@@ -90,6 +92,12 @@ class Engine:
         if cache is None or cache.reader is not searcher.reader():
             cache = self._local.terms = TermCache(searcher.reader())
         return cache
+
+    def _term_stats(self, searcher) -> vectorized.TermStats:
+        stats = self._local.__dict__.get("stats")
+        if stats is None or stats.searcher is not searcher:
+            stats = self._local.stats = vectorized.TermStats(searcher)
+        return stats
 
     def _parts(self, langs, text: str, exists=None) -> dict[str, wq.Query]:
         """The query for each language on its own fields; none for a language it cannot match.
@@ -182,19 +190,33 @@ class Engine:
         if req.date_from or req.date_to:
             filters.append(wq.DateRange("date", _day(req.date_from), _day(req.date_to, end=True)))
         hits, facets = [], {}
-        # Counting and ranking are two passes: an unscored count per language (the
-        # total and the facets; the other languages stay visible when one is
-        # picked), so the scored pass can keep just the top page*per_page with
-        # Whoosh's block-max pruning instead of scoring every match.
-        if parts:
-            facets = self._lang_counts(searcher, parts, filters, deadline)
-        if q is not wq.NullQuery:
-            # No lang: filter needed: each part matches only its language's documents.
-            results = self._top(searcher, q, filters, req, deadline)
-            start = (req.page - 1) * req.per_page
-            page = results[start:start + req.per_page]
+        start = (req.page - 1) * req.per_page
+        if self.vectorize and not filters and req.sort != "date" and all(
+            vectorized.supports(p, searcher.schema) for p in parts.values()
+        ):
+            # What people type (words, AND/OR/NOT): counted and ranked in one pass
+            # over whole posting arrays (search/vectorized.py).
+            stats = self._term_stats(searcher)
+            matched = {lang: vectorized.match(searcher, part, stats) for lang, part in parts.items()}
+            facets = {lang: len(m) for lang, m in sorted(matched.items()) if len(m)}
+            ranked = vectorized.union([matched[lang] for lang in langs if lang in matched])
+            page = [_Ranked(searcher, docnum, score)
+                    for score, docnum in ranked.top(req.page * req.per_page)[start:]]
+        else:
+            # Counting and ranking are two passes: an unscored count per language
+            # (the total and the facets; the other languages stay visible when one
+            # is picked), so the scored pass can keep just the top page*per_page
+            # with Whoosh's block-max pruning instead of scoring every match.
+            if parts:
+                facets = self._lang_counts(searcher, parts, filters, deadline)
+            page = []
+            if q is not wq.NullQuery:
+                # No lang: filter needed: each part matches only its language's documents.
+                results = self._top(searcher, q, filters, req, deadline)
+                page = results[start:start + req.per_page]
+        if page:
             # Expanded once per search, not per hit: a prefix can expand to many terms.
-            terms = _query_terms(searcher, q) if req.snippets and page else set()
+            terms = _query_terms(searcher, q) if req.snippets else set()
             hits = [self._hit(searcher, terms, hit, req.snippets) for hit in page]
         total = facets.get(req.lang, 0) if req.lang else sum(facets.values())
         suggestion = None
@@ -258,6 +280,18 @@ class Engine:
             snippet=snippet, date=date.date().isoformat() if date else None,
             source=fields.get("source"), url=fields.get("url"),
         )
+
+
+class _Ranked:
+    """A ranked document as the page needs it (what Whoosh's Hit offers)."""
+
+    __slots__ = ("searcher", "docnum", "score")
+
+    def __init__(self, searcher, docnum: int, score: float):
+        self.searcher, self.docnum, self.score = searcher, docnum, score
+
+    def fields(self) -> dict:
+        return self.searcher.stored_fields(self.docnum)
 
 
 def _count(searcher, q: wq.Query, deadline: float) -> int:

@@ -37,6 +37,25 @@ class StreamingOr(wq.Or):
         return m
 
 
+class _AndNotMatcher(matching.AndNotMatcher):
+    """Whoosh's AndNotMatcher, but it also excludes the first document.
+
+    Whoosh checks the first document only against the exclusion's current one:
+    when the exclusion starts lower, the first document stays in even if the
+    exclusion holds it ('پرویز NOT امین' counted a document with امین).
+    """
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class AndNot(wq.AndNot):
+    def matcher(self, searcher, context=None):
+        scored = self.a.matcher(searcher, context)
+        return _AndNotMatcher(scored, self.b.matcher(searcher, searcher.boolean_context()))
+
+
 class TermCache:
     """Which (field, term) pairs one searcher's index holds; cleared when it grows big."""
 
@@ -91,7 +110,7 @@ def prune(q: wq.Query, exists: Callable[[str, object], bool]) -> wq.Query:
         if positive is NULL:
             return NULL
         negative = prune(q.b, exists)
-        return positive if negative is NULL else wq.AndNot(positive, negative)
+        return positive if negative is NULL else AndNot(positive, negative)
     # Prefixes, ranges, NOT, filters: left to Whoosh as they are.
     return q
 

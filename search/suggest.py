@@ -32,19 +32,20 @@ def suggest(searcher, text: str, langs) -> str | None:
     reader = searcher.reader()
     out, changed = [], False
     for word in words:
+        terms = {lang: _term(lang, word.lower()) for lang in langs}
+        # Known in any language (or a stop word, or split by the analyzer): keep it.
+        # Checked for all languages before any fuzzy search, which walks a field's
+        # whole term dictionary: an Indonesian word must not cost a fuzzy search
+        # of the Persian field first.
+        known = any(
+            term is None or reader.doc_frequency(body_field(lang), term)
+            for lang, term in terms.items()
+        )
         candidates = []  # (doc frequency, field, term)
-        known = False
-        for lang in langs:
-            field = body_field(lang)
-            term = _term(lang, word.lower())
-            if term is None:
-                known = True  # a stop word or a word the analyzer splits: leave it
-                break
-            if reader.doc_frequency(field, term):
-                known = True
-                break
-            if len(term) < 4:
+        for lang, term in terms.items():
+            if known or len(term) < 4:
                 continue
+            field = body_field(lang)
             for cand in reader.terms_within(field, term, _max_dist(term), prefix=1):
                 candidates.append((reader.doc_frequency(field, cand), field, cand))
         if known or not candidates:

@@ -57,3 +57,18 @@ def test_n_is_the_documents_of_the_fields_language(engine):
         assert df == 1
         assert isclose(s.idf("body_fa", "ایران"), bm25_idf(n_fa, df))
         assert isclose(s.idf("body_id", "hubung"), bm25_idf(n_id, s.doc_frequency("body_id", "hubung")))
+
+
+def test_average_length_is_over_the_fields_language(engine):
+    # Whoosh divides a field's total length by every document of the index: with
+    # 1 Persian and 4 Indonesian seeds, the Persian article looked 5x longer than
+    # the Persian average. Over the field's own documents it is exactly average.
+    from search.engine import weighting
+
+    with engine._ix.searcher(weighting=weighting()) as s:
+        total = s.reader().field_length("body_fa")
+        scorer = s.weighting.scorer(s, "body_fa", "ایران")
+        assert isclose(scorer.avgfl, total / 1)
+        assert isclose(s.avg_field_length("body_fa"), total / 5)  # Whoosh's own figure
+        id_scorer = s.weighting.scorer(s, "body_id", "hubung")
+        assert isclose(id_scorer.avgfl, s.reader().field_length("body_id") / 4)

@@ -1,0 +1,181 @@
+"""Posting lists and field lengths of one Whoosh segment, decoded into numpy arrays.
+
+Whoosh scores a query by stepping its matchers one posting at a time in Python
+(about a microsecond a posting, and the common words of a news corpus have tens
+of thousands). Read whole, a posting list is a few zlib'd pickles per 128
+postings; decoded into arrays, BM25 over it is one vectorized expression
+(search/vectorized.py).
+
+A segment never changes once written (deletions are kept beside it), so what is
+decoded here is cached per process by segment id, shared by every thread and
+searcher, and dropped least-recently-used past a byte budget.
+"""
+
+from __future__ import annotations
+
+import bisect
+import pickle
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.util.numeric import _length_byte_cache
+
+# Decoded postings kept per process (ids and term frequencies, 8 bytes a posting).
+# 100k news articles hold ~30M postings; the words queried again and again are a
+# small, hot part of them.
+CACHE_BYTES = 48 * 1024 * 1024
+
+# Whoosh stores a field's length per document as one byte on a log scale.
+_BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class PostingList:
+    ids: np.ndarray  # segment docnums, ascending (int32)
+    tfs: np.ndarray  # term frequency per posting (float32, as Whoosh stores it)
+    # (first posting, file offset, length, compression) of each block's data, to
+    # fetch a posting's stored value (character spans) without walking the list.
+    blocks: tuple[tuple[int, int, int, int], ...]
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.tfs.nbytes + 100 * len(self.blocks)
+
+
+class _LRU:
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.used = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value, nbytes: int):
+        if nbytes > self.budget // 4:
+            return  # one huge list must not flush everything else
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (value, nbytes)
+            self.used += nbytes
+            while self.used > self.budget:
+                _k, (_v, n) = self._items.popitem(last=False)
+                self.used -= n
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+            self.used = 0
+
+
+_postings = _LRU(CACHE_BYTES)
+_lengths: dict[tuple[str, str], np.ndarray] = {}  # small: one float per document and field
+_lengths_lock = threading.Lock()
+
+
+def segment_key(leaf) -> str:
+    """A segment's identity across readers: its id, plus its size for safety."""
+    seg = leaf.segment()
+    return f"{seg.segment_id()}/{seg.doc_count_all()}"
+
+
+def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
+    """The whole posting list of a term in one segment (deleted documents included)."""
+    key = (segment_key(leaf), fieldname, btext)
+    hit = _postings.get(key)
+    if hit is not None:
+        return hit[0]
+    if (fieldname, btext) not in leaf:
+        return None
+    matcher = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+    plist = _decode(matcher)
+    _postings.put(key, plist, plist.nbytes)
+    return plist
+
+
+def _decode(m) -> PostingList:
+    if not isinstance(m, W3LeafMatcher):  # an inlined list: step it
+        ids, tfs = [], []
+        while m.is_active():
+            ids.append(m.id())
+            tfs.append(m.weight())
+            m.next()
+        return PostingList(np.asarray(ids, np.int32), np.asarray(tfs, np.float32), ())
+    ids, tfs, blocks = [], [], []
+    start = 0
+    while not m._atend:
+        m._read_data()
+        deltas, weights, _values = m._data
+        n = m._blocklength
+        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)).astype(np.int32))
+        if weights is None:
+            tfs.append(np.ones(n, np.float32))
+        elif isinstance(weights, float):
+            tfs.append(np.full(n, weights, np.float32))
+        else:
+            tfs.append(np.asarray(weights, np.float32))
+        blocks.append((start, m._dataoffset, m._nextoffset - m._dataoffset, m._compression))
+        start += n
+        m._next_block()
+    return PostingList(np.concatenate(ids), np.concatenate(tfs), tuple(blocks))
+
+
+def field_lengths(leaf, fieldname: str) -> np.ndarray:
+    """Every document's length in a field, as Whoosh's scorers see it (decoded byte)."""
+    key = (segment_key(leaf), fieldname)
+    found = _lengths.get(key)
+    if found is not None:
+        return found
+    n = leaf.doc_count_all()
+    column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    codes = np.zeros(n, np.uint8)
+    if column is not None:
+        count = min(n, column._count)
+        raw = column._dbfile.get(column._basepos, count)
+        codes[:count] = np.frombuffer(raw, np.uint8)
+    lengths = _BYTE_TO_LENGTH[codes]
+    with _lengths_lock:
+        if len(_lengths) > 256:  # segments merged away leave their entries behind
+            _lengths.clear()
+        _lengths[key] = lengths
+    return lengths
+
+
+def live_mask(leaf) -> np.ndarray | None:
+    """False for deleted documents of the segment; None when none are deleted."""
+    if not leaf.has_deletions():
+        return None
+    mask = np.ones(leaf.doc_count_all(), bool)
+    deleted = np.fromiter(leaf.deleted_docs_set, np.int64)
+    mask[deleted[deleted < len(mask)]] = False
+    return mask
+
+
+def value_at(leaf, fieldname: str, plist: PostingList, index: int):
+    """The stored value (encoded positions/characters) of posting `index` of a list."""
+    if not plist.blocks:
+        raise LookupError("an inlined posting list keeps no block offsets")
+    block = bisect.bisect_right(plist.blocks, (index, _MAX)) - 1
+    first, offset, length, compression = plist.blocks[block]
+    data = leaf._terms._postfile.get(offset, length)
+    if compression:
+        data = zlib.decompress(data)
+    values = pickle.loads(data)[2]
+    size = leaf.schema[fieldname].format.fixed_value_size()
+    i = index - first
+    if size is None or size < 0:
+        return values[i]
+    return None if size == 0 else values[i * size:(i + 1) * size]
+
+
+_MAX = float("inf")

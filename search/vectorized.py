@@ -1,0 +1,169 @@
+"""Whoosh's BM25F ranking of term queries, computed over whole posting arrays.
+
+The same scores as Whoosh's matchers (the same float expression per posting, the
+same sums), the same order (score, then lower docnum first), and the match count
+for free, in one pass instead of Whoosh's two (count, then top-k) stepping every
+posting in Python. Term, Or, And and AndNot trees, i.e. what people type, go
+this way; phrases, prefixes, filters and anything else stay with Whoosh
+(`supports`). tests/search/test_vectorized.py holds the two paths equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+
+from . import postings
+
+_EMPTY_IDS = np.zeros(0, np.int64)
+_EMPTY_SCORES = np.zeros(0, np.float64)
+
+
+def supports(q: wq.Query, schema) -> bool:
+    """Whether `q` is made only of what this module scores exactly as Whoosh does."""
+    if type(q) is wq.Term:
+        field = schema[q.fieldname] if q.fieldname in schema else None
+        return field is not None and field.scorable and isinstance(q.text, str)
+    if isinstance(q, wq.Or):
+        return not q.minmatch and not q.scale and all(supports(s, schema) for s in q.subqueries)
+    if isinstance(q, (wq.And, wq.AndNot)):
+        return all(supports(s, schema) for s in q.children())
+    return False
+
+
+class TermStats:
+    """BM25 constants per (field, term) for one searcher: from its own weighting."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self._known: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+
+    def __call__(self, fieldname: str, text: str):
+        key = (fieldname, text)
+        found = self._known.get(key)
+        if found is None:
+            scorer = self.searcher.weighting.scorer(self.searcher, fieldname, text)
+            found = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+            if len(self._known) > 100_000:
+                self._known.clear()
+            self._known[key] = found
+        return found
+
+
+@dataclass
+class Matches:
+    """Every document a query matches: top-level docnums, ascending, and their scores."""
+
+    docnums: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def top(self, limit: int) -> list[tuple[float, int]]:
+        """The best `limit` as (score, docnum): higher score first, then lower docnum."""
+        scores, docnums = self.scores, self.docnums
+        if limit <= 0 or not len(docnums):
+            return []
+        if limit < len(scores):
+            # Everything tied with the limit-th best score stays in: the docnum
+            # tie-break below must see all of them.
+            kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            keep = scores >= kth
+            scores, docnums = scores[keep], docnums[keep]
+        order = np.lexsort((docnums, -scores))[:limit]
+        return [(float(scores[i]), int(docnums[i])) for i in order]
+
+
+def union(parts: list[Matches]) -> Matches:
+    """The matches of an OR of queries, from each one's matches."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return Matches(_EMPTY_IDS, _EMPTY_SCORES)
+    if len(parts) == 1:
+        return parts[0]
+    return Matches(*_sum_union([(p.docnums, p.scores) for p in parts]))
+
+
+def match(searcher, q: wq.Query, stats: TermStats) -> Matches:
+    """All matches of `q` (see `supports`) with Whoosh's scores, deleted documents left out."""
+    docnums, scores = [], []
+    for leaf, offset in searcher.reader().leaf_readers():
+        ids, s = _eval(q, leaf, stats)
+        live = postings.live_mask(leaf)
+        if live is not None and len(ids):
+            keep = live[ids]
+            ids, s = ids[keep], s[keep]
+        docnums.append(ids + offset)
+        scores.append(s)
+    if not docnums:
+        return Matches(_EMPTY_IDS, _EMPTY_SCORES)
+    return Matches(np.concatenate(docnums), np.concatenate(scores))
+
+
+def _eval(q: wq.Query, leaf, stats: TermStats) -> tuple[np.ndarray, np.ndarray]:
+    """(segment docnums ascending, scores) of `q` in one segment."""
+    if type(q) is wq.Term:
+        return _term(q, leaf, stats)
+    if isinstance(q, wq.AndNot):
+        ids, s = _eval(q.a, leaf, stats)
+        if len(ids):
+            out, _ = _eval(q.b, leaf, stats)
+            keep = ~np.isin(ids, out, assume_unique=True)
+            ids, s = ids[keep], s[keep]
+        return ids, s
+    subs = q.subqueries
+    if len(subs) == 1:
+        return _eval(subs[0], leaf, stats)  # Whoosh ignores a lone child's parent boost too
+    if isinstance(q, wq.Or):
+        ids, s = _sum_union([_eval(sub, leaf, stats) for sub in subs])
+    else:  # And
+        ids, s = _eval(subs[0], leaf, stats)
+        for sub in subs[1:]:
+            if not len(ids):
+                break
+            ids2, s2 = _eval(sub, leaf, stats)
+            ids, i1, i2 = np.intersect1d(ids, ids2, assume_unique=True, return_indices=True)
+            s = s[i1] + s2[i2]
+    if q.boost != 1.0:
+        s = s * q.boost
+    return ids, s
+
+
+def _term(q: wq.Term, leaf, stats: TermStats):
+    field = leaf.schema[q.fieldname]
+    try:
+        btext = field.to_bytes(q.text)
+    except ValueError:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    plist = postings.postings(leaf, q.fieldname, btext)
+    if plist is None or not len(plist.ids):
+        return _EMPTY_IDS, _EMPTY_SCORES
+    idf, avgfl, B, K1 = stats(q.fieldname, q.text)
+    tf = plist.tfs.astype(np.float64)
+    fl = postings.field_lengths(leaf, q.fieldname)[plist.ids]
+    # whoosh.scoring.bm25, term for term, so that the floats come out identical.
+    s = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+    if q.boost != 1.0:
+        s = s * q.boost
+    return plist.ids.astype(np.int64), s
+
+
+def _sum_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    lists = [(i, s) for i, s in lists if len(i)]
+    if not lists:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    if len(lists) == 1:
+        return lists[0]
+    ids = np.concatenate([i for i, _ in lists])
+    scores = np.concatenate([s for _, s in lists])
+    span = int(ids.max()) + 1
+    if span <= 8 * len(ids):  # dense enough: count straight into an array
+        total = np.bincount(ids, weights=scores, minlength=span)
+        hits = np.bincount(ids, minlength=span)
+        found = np.flatnonzero(hits)
+        return found, total[found]
+    found, inverse = np.unique(ids, return_inverse=True)
+    return found, np.bincount(inverse, weights=scores, minlength=len(found))
