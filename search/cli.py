@@ -53,11 +53,12 @@ def cli() -> None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Replace the whole index with PATHS (atomically, at the end).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-@click.option("--commit-every", type=click.IntRange(min=1), default=5000, show_default=True,
+@click.option("--commit-every", type=click.IntRange(min=1), default=None,
               envvar="LINTAS_COMMIT_EVERY", help="Commit after this many new or changed documents "
-              "(a killed run keeps everything up to its last commit). Env: LINTAS_COMMIT_EVERY.")
+              "(a killed run keeps everything up to its last commit). Default: 20,000. "
+              "Env: LINTAS_COMMIT_EVERY.")
 def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool | None,
-          commit_every: int) -> None:
+          commit_every: int | None) -> None:
     """Index .txt, .jsonl and .jsonl.gz files and directories (default: ./seeds).
 
     A .txt file is one document: its file name is the id, its first non-empty line
@@ -74,7 +75,8 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        report = Indexer(index_dir, commit_every=commit_every).index_paths(
+        options = {} if commit_every is None else {"commit_every": commit_every}
+        report = Indexer(index_dir, **options).index_paths(
             paths, rebuild=rebuild, progress=progress)
     except LintasError as err:
         fail(err)

@@ -30,6 +30,13 @@ from .schema import SCHEMA_VERSION, body_field, title_field
 
 WRITE_LOCK_TIMEOUT = 30.0
 PARALLEL_MIN_DOCS = 5000
+# Measured on 20k bench documents, two processes: commits every 5,000 documents
+# at 256 MB cost 8.6 CPU ms a document (8 small segments, merged again later at
+# 100k); every 20,000 at 256 MB 9.5 ms, since Whoosh's writer pool spills sorted
+# runs to disk past its budget and merges them back in Python; every 20,000 at
+# 1 GB 6.2 ms, no spill. A commit of 20,000 documents needs about that budget.
+COMMIT_EVERY = 20_000
+LIMIT_MB = 1024
 
 
 class IndexBusy(LintasError):
@@ -88,7 +95,7 @@ def to_fields(doc: Document, lang: str, digest: str) -> dict:
 class Indexer:
     """Writes documents into the index at `index_dir`, creating it if missing."""
 
-    def __init__(self, index_dir: str | Path, commit_every: int = 5000, limitmb: int = 256,
+    def __init__(self, index_dir: str | Path, commit_every: int = COMMIT_EVERY, limitmb: int = LIMIT_MB,
                  procs: int | None = None):
         self.index_dir = Path(index_dir)
         self.commit_every = commit_every

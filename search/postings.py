@@ -26,8 +26,12 @@ from whoosh.util.numeric import _length_byte_cache
 
 # Decoded postings kept per process (ids and term frequencies, 8 bytes a posting).
 # 100k news articles hold ~30M postings; the words queried again and again are a
-# small, hot part of them.
-CACHE_BYTES = 48 * 1024 * 1024
+# small, hot part of them. Every server worker has its own: the sum counts in
+# the server's memory.
+CACHE_BYTES = 32 * 1024 * 1024
+# Decoded blocks of stored values (character spans): phrases check positions and
+# snippets mark words in the same few blocks of common words, query after query.
+BLOCK_CACHE_BYTES = 16 * 1024 * 1024
 
 # Whoosh stores a field's length per document as one byte on a log scale.
 _BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)
@@ -79,6 +83,7 @@ class _LRU:
 
 
 _postings = _LRU(CACHE_BYTES)
+_blocks = _LRU(BLOCK_CACHE_BYTES)
 _lengths: dict[tuple[str, str], np.ndarray] = {}  # small: one float per document and field
 _lengths_lock = threading.Lock()
 
@@ -167,10 +172,17 @@ def value_at(leaf, fieldname: str, plist: PostingList, index: int):
         raise LookupError("an inlined posting list keeps no block offsets")
     block = bisect.bisect_right(plist.blocks, (index, _MAX)) - 1
     first, offset, length, compression = plist.blocks[block]
-    data = leaf._terms._postfile.get(offset, length)
-    if compression:
-        data = zlib.decompress(data)
-    values = pickle.loads(data)[2]
+    key = (segment_key(leaf), offset)
+    hit = _blocks.get(key)
+    if hit is not None:
+        values = hit[0]
+    else:
+        data = leaf._terms._postfile.get(offset, length)
+        if compression:
+            data = zlib.decompress(data)
+        values = pickle.loads(data)[2]
+        # In memory, a tuple of small bytes objects: about twice its pickle.
+        _blocks.put(key, values, 2 * len(data) + 64)
     size = leaf.schema[fieldname].format.fixed_value_size()
     i = index - first
     if size is None or size < 0:

@@ -4,7 +4,7 @@ The same scores as Whoosh's matchers (the same float expression per posting, the
 same sums), the same order (score, then lower docnum first), and the match count
 for free, in one pass instead of Whoosh's two (count, then top-k) stepping every
 posting in Python. Term, Or, And and AndNot trees, i.e. what people type, go
-this way; phrases, prefixes, filters and anything else stay with Whoosh
+this way, and phrases; prefixes, filters and anything else stay with Whoosh
 (`supports`). tests/search/test_vectorized.py holds the two paths equal.
 """
 
@@ -30,6 +30,11 @@ def supports(q: wq.Query, schema) -> bool:
         return not q.minmatch and not q.scale and all(supports(s, schema) for s in q.subqueries)
     if isinstance(q, (wq.And, wq.AndNot)):
         return all(supports(s, schema) for s in q.children())
+    if type(q) is wq.Phrase:
+        # Whoosh's phrase: the words at consecutive positions (slop 1).
+        field = schema[q.fieldname] if q.fieldname in schema else None
+        return (q.slop == 1 and field is not None and field.scorable and field.format is not None
+                and field.format.supports("positions") and all(isinstance(w, str) for w in q.words))
     return False
 
 
@@ -107,6 +112,8 @@ def _eval(q: wq.Query, leaf, stats: TermStats) -> tuple[np.ndarray, np.ndarray]:
     """(segment docnums ascending, scores) of `q` in one segment."""
     if type(q) is wq.Term:
         return _term(q, leaf, stats)
+    if type(q) is wq.Phrase:
+        return _phrase(q, leaf, stats)
     if isinstance(q, wq.AndNot):
         ids, s = _eval(q.a, leaf, stats)
         if len(ids):
@@ -133,22 +140,69 @@ def _eval(q: wq.Query, leaf, stats: TermStats) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _term(q: wq.Term, leaf, stats: TermStats):
-    field = leaf.schema[q.fieldname]
-    try:
-        btext = field.to_bytes(q.text)
-    except ValueError:
+    plist = _postings(leaf, q.fieldname, q.text)
+    if plist is None:
         return _EMPTY_IDS, _EMPTY_SCORES
-    plist = postings.postings(leaf, q.fieldname, btext)
-    if plist is None or not len(plist.ids):
-        return _EMPTY_IDS, _EMPTY_SCORES
-    idf, avgfl, B, K1 = stats(q.fieldname, q.text)
-    tf = plist.tfs.astype(np.float64)
-    fl = postings.field_lengths(leaf, q.fieldname)[plist.ids]
-    # whoosh.scoring.bm25, term for term, so that the floats come out identical.
-    s = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+    s = _bm25(plist, slice(None), leaf, q.fieldname, q.text, stats)
     if q.boost != 1.0:
         s = s * q.boost
     return plist.ids.astype(np.int64), s
+
+
+def _phrase(q: wq.Phrase, leaf, stats: TermStats):
+    """Documents with the words at consecutive positions; score: the words' BM25 summed.
+
+    As Whoosh's phrase (a SpanNear2 around the words' intersection): every word
+    scores on its full frequency in the document, not on the phrase's.
+    """
+    plists = [_postings(leaf, q.fieldname, w) for w in q.words]
+    if not plists or any(p is None for p in plists):
+        return _EMPTY_IDS, _EMPTY_SCORES
+    ids = plists[0].ids
+    for p in plists[1:]:
+        ids = np.intersect1d(ids, p.ids, assume_unique=True)
+        if not len(ids):
+            return _EMPTY_IDS, _EMPTY_SCORES
+    where = [np.searchsorted(p.ids, ids) for p in plists]
+    decode = leaf.schema[q.fieldname].format.decoder("positions")
+    keep = np.zeros(len(ids), bool)
+    for j in range(len(ids)):
+        starts = None  # positions where the phrase can start, given the words so far
+        for i, p in enumerate(plists):
+            value = postings.value_at(leaf, q.fieldname, p, int(where[i][j]))
+            found = {pos - i for pos in decode(value)}
+            starts = found if starts is None else starts & found
+            if not starts:
+                break
+        keep[j] = bool(starts)
+    ids = ids[keep]
+    if not len(ids):
+        return _EMPTY_IDS, _EMPTY_SCORES
+    s = None
+    for w, p, idx in zip(q.words, plists, where):
+        term = _bm25(p, idx[keep], leaf, q.fieldname, w, stats)
+        s = term if s is None else s + term
+    if q.boost != 1.0:
+        s = s * q.boost
+    return ids.astype(np.int64), s
+
+
+def _postings(leaf, fieldname: str, text: str):
+    try:
+        btext = leaf.schema[fieldname].to_bytes(text)
+    except ValueError:
+        return None
+    plist = postings.postings(leaf, fieldname, btext)
+    return plist if plist is not None and len(plist.ids) else None
+
+
+def _bm25(plist, index, leaf, fieldname: str, text: str, stats: TermStats) -> np.ndarray:
+    """BM25 of the postings `index` of a list (whoosh.scoring.bm25, operation for
+    operation, so that the floats come out identical)."""
+    idf, avgfl, B, K1 = stats(fieldname, text)
+    tf = plist.tfs[index].astype(np.float64)
+    fl = postings.field_lengths(leaf, fieldname)[plist.ids[index]]
+    return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
 
 def _sum_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

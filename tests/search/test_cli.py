@@ -95,3 +95,11 @@ def test_partial_input_exit_code(tmp_path):
 def test_help(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_index_help_states_the_indexers_commit_default():
+    from search.indexer import COMMIT_EVERY
+
+    out = CliRunner().invoke(cli, ["index", "--help"])
+    assert out.exit_code == 0
+    assert f"Default: {COMMIT_EVERY:,}." in " ".join(out.output.split())

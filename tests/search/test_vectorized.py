@@ -67,6 +67,11 @@ def _queries(engine: Engine) -> list[str]:
     for _ in range(25):
         a, b, c = rng.sample(w, 3)
         queries += [f"{a} {b}", f"{a} AND {b}", f"{a} {b} NOT {c}", f"({a} OR {b}) AND {c}", f"title:{a} {b}"]
+    # Phrases that occur (adjacent words of the text), and ones that do not.
+    for d in _seed_documents()[::9]:
+        words = re.findall(r"[^\W\d_]{3,}", d.text)
+        if len(words) > 4:
+            queries += [f'"{words[1]} {words[2]}"', f'"{words[2]} {words[3]} {words[4]}"', f'"{words[3]} {words[1]}"']
     return queries
 
 
@@ -119,7 +124,8 @@ def test_what_goes_to_whoosh(engine):
     schema = engine._ix.schema
     assert vectorized.supports(wq.Or([wq.Term("body_id", "a"), wq.And([wq.Term("title_fa", "b")])]), schema)
     assert vectorized.supports(wq.AndNot(wq.Term("body_id", "a"), wq.Term("body_id", "b")), schema)
-    assert not vectorized.supports(wq.Phrase("body_id", ["a", "b"]), schema)
+    assert vectorized.supports(wq.Phrase("body_id", ["a", "b"]), schema)
+    assert not vectorized.supports(wq.Phrase("body_id", ["a", "b"], slop=3), schema)
     assert not vectorized.supports(wq.Prefix("body_id", "ker"), schema)
     assert not vectorized.supports(wq.Or([wq.Term("body_id", "a"), wq.Term("body_id", "b")], scale=0.9), schema)
     assert not vectorized.supports(wq.Term("lang", "id"), schema)  # not a scored field
