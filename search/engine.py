@@ -197,6 +197,7 @@ class Engine:
             # What people type (words, AND/OR/NOT): counted and ranked in one pass
             # over whole posting arrays (search/vectorized.py).
             stats = self._term_stats(searcher)
+            stats.deadline = deadline
             matched = {lang: vectorized.match(searcher, part, stats) for lang, part in parts.items()}
             facets = {lang: len(m) for lang, m in sorted(matched.items()) if len(m)}
             ranked = vectorized.union([matched[lang] for lang in langs if lang in matched])

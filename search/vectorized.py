@@ -10,6 +10,7 @@ this way, and phrases; prefixes, filters and anything else stay with Whoosh
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,10 +40,16 @@ def supports(q: wq.Query, schema) -> bool:
 
 
 class TermStats:
-    """BM25 constants per (field, term) for one searcher: from its own weighting."""
+    """BM25 constants per (field, term) for one searcher: from its own weighting.
+
+    Also carries the running query's deadline (one TermStats per thread): past
+    it, terms not yet read count as absent, so a pathological query returns what
+    it found so far instead of holding a server thread.
+    """
 
     def __init__(self, searcher):
         self.searcher = searcher
+        self.deadline = float("inf")
         self._known: dict[tuple[str, str], tuple[float, float, float, float]] = {}
 
     def __call__(self, fieldname: str, text: str):
@@ -140,6 +147,8 @@ def _eval(q: wq.Query, leaf, stats: TermStats) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _term(q: wq.Term, leaf, stats: TermStats):
+    if time.perf_counter() > stats.deadline:
+        return _EMPTY_IDS, _EMPTY_SCORES
     plist = _postings(leaf, q.fieldname, q.text)
     if plist is None:
         return _EMPTY_IDS, _EMPTY_SCORES
@@ -155,6 +164,8 @@ def _phrase(q: wq.Phrase, leaf, stats: TermStats):
     As Whoosh's phrase (a SpanNear2 around the words' intersection): every word
     scores on its full frequency in the document, not on the phrase's.
     """
+    if time.perf_counter() > stats.deadline:
+        return _EMPTY_IDS, _EMPTY_SCORES
     plists = [_postings(leaf, q.fieldname, w) for w in q.words]
     if not plists or any(p is None for p in plists):
         return _EMPTY_IDS, _EMPTY_SCORES
@@ -166,7 +177,10 @@ def _phrase(q: wq.Phrase, leaf, stats: TermStats):
     where = [np.searchsorted(p.ids, ids) for p in plists]
     decode = leaf.schema[q.fieldname].format.decoder("positions")
     keep = np.zeros(len(ids), bool)
+    clock, deadline = time.perf_counter, stats.deadline
     for j in range(len(ids)):
+        if not j % 256 and clock() > deadline:
+            break  # the rest stay unmatched
         starts = None  # positions where the phrase can start, given the words so far
         for i, p in enumerate(plists):
             value = postings.value_at(leaf, q.fieldname, p, int(where[i][j]))

@@ -156,3 +156,11 @@ def test_posting_lists_decode_to_whooshs_own(engine):
                 assert plist.ids.tolist() == ids
                 assert plist.tfs.tolist() == tfs
                 assert [postings.value_at(leaf, fieldname, plist, i) for i in range(len(ids))] == values
+
+
+def test_past_the_deadline_terms_count_as_absent(engine):
+    stats = vectorized.TermStats(engine._searcher())
+    q = wq.Or([wq.Term("body_id", "iran"), wq.Term("body_fa", "ایران")])
+    assert len(vectorized.match(engine._searcher(), q, stats)) > 0
+    stats.deadline = 0.0  # long past
+    assert len(vectorized.match(engine._searcher(), q, stats)) == 0
