@@ -33,6 +33,8 @@ from bench import corpus as corpus_mod  # noqa: E402
 from bench import http_load, peers  # noqa: E402
 
 SECTIONS = ("build", "query", "http", "cli")
+# The modules of search/ that decide what an index holds (see Bench._hash_code).
+INDEX_MODULES = ("schema", "indexer", "documents", "storage")
 ENGINE_ORDER = ("lintas", "whoosh", "fts5")
 
 
@@ -73,7 +75,10 @@ class Bench:
     def _hash_code(engine: str) -> str:
         paths = [ROOT / "bench" / "peers.py"]
         if engine == "lintas":
-            paths += sorted((ROOT / "analyzers").rglob("*")) + sorted((ROOT / "search").glob("*.py"))
+            # What decides the index's content; the query side (engine, vectorized,
+            # postings, ...) can change without a rebuild.
+            paths += sorted((ROOT / "analyzers").rglob("*")) + [
+                ROOT / "search" / f"{name}.py" for name in INDEX_MODULES]
         h = hashlib.sha256()
         for p in paths:
             if p.is_file() and "__pycache__" not in p.parts:

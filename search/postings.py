@@ -21,7 +21,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh import formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import _length_byte_cache
 
 # Decoded postings kept per process (ids and term frequencies, 8 bytes a posting).
@@ -168,26 +170,77 @@ def live_mask(leaf) -> np.ndarray | None:
 
 def value_at(leaf, fieldname: str, plist: PostingList, index: int):
     """The stored value (encoded positions/characters) of posting `index` of a list."""
+    return values_at(leaf, fieldname, plist, [index])[0]
+
+
+def values_at(leaf, fieldname: str, plist: PostingList, indexes) -> list:
+    """The stored values of the postings `indexes` (ascending) of a list, each block read once."""
     if not plist.blocks:
         raise LookupError("an inlined posting list keeps no block offsets")
-    block = bisect.bisect_right(plist.blocks, (index, _MAX)) - 1
-    first, offset, length, compression = plist.blocks[block]
-    key = (segment_key(leaf), offset)
+    size = leaf.schema[fieldname].format.fixed_value_size()
+    if size is not None and size >= 0:
+        raise LookupError("fixed-size values are not kept per posting")
+    segment = segment_key(leaf)
+    blocks = plist.blocks
+    out = []
+    b = -1
+    values = first = None
+    end = -1
+    for index in indexes:
+        if index >= end:  # the next block that holds `index`
+            b = bisect.bisect_right(blocks, (index, _MAX)) - 1
+            first, offset, length, compression = blocks[b]
+            end = blocks[b + 1][0] if b + 1 < len(blocks) else _MAX
+            values = _block_values(leaf, segment, offset, length, compression)
+        out.append(values[index - first])
+    return out
+
+
+def positions(format_, values: list) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) of every position stored in `values`, owner = index into `values`.
+
+    Whoosh stores a posting's positions as a pickled list of deltas (Positions)
+    or of (position, start, end) deltas (Characters). Unpickling stays per
+    posting; the running sums that turn deltas into positions are vectorized.
+    """
+    if type(format_) is formats.Positions:
+        lists = [pickle.loads(_stop(v)[_INT_SIZE:]) for v in values]
+        deltas = [d for codes in lists for d in codes]
+    elif type(format_) is formats.Characters:
+        lists = [pickle.loads(_stop(v)[_INT_SIZE:]) for v in values]
+        deltas = [code[0] for codes in lists for code in codes]
+    else:
+        lists = [format_.decoder("positions")(v) for v in values]
+        deltas = [p - q for pos in lists for p, q in zip(pos, [0, *pos])]
+    counts = np.fromiter(map(len, lists), np.int64, len(lists))
+    running = np.cumsum(np.asarray(deltas, np.int64))
+    ends = np.cumsum(counts)
+    # Each posting's sum restarts: subtract what the postings before it added.
+    before = np.zeros(len(lists), np.int64)
+    starts = ends - counts
+    inner = (starts > 0) & (counts > 0)
+    before[inner] = running[starts[inner] - 1]
+    owner = np.repeat(np.arange(len(lists)), counts)
+    return owner, running - before[owner]
+
+
+def _stop(value: bytes) -> bytes:
+    # Whoosh drops a pickle's final STOP opcode to save a byte per posting.
+    return value if value[-1:] == b"." else value + b"."
+
+
+def _block_values(leaf, segment: str, offset: int, length: int, compression: int):
+    key = (segment, offset)
     hit = _blocks.get(key)
     if hit is not None:
-        values = hit[0]
-    else:
-        data = leaf._terms._postfile.get(offset, length)
-        if compression:
-            data = zlib.decompress(data)
-        values = pickle.loads(data)[2]
-        # In memory, a tuple of small bytes objects: about twice its pickle.
-        _blocks.put(key, values, 2 * len(data) + 64)
-    size = leaf.schema[fieldname].format.fixed_value_size()
-    i = index - first
-    if size is None or size < 0:
-        return values[i]
-    return None if size == 0 else values[i * size:(i + 1) * size]
+        return hit[0]
+    data = leaf._terms._postfile.get(offset, length)
+    if compression:
+        data = zlib.decompress(data)
+    values = pickle.loads(data)[2]
+    # In memory, a tuple of small bytes objects: about twice its pickle.
+    _blocks.put(key, values, 2 * len(data) + 64)
+    return values
 
 
 _MAX = float("inf")

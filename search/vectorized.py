@@ -18,6 +18,7 @@ from whoosh import query as wq
 
 from . import postings
 
+_POSITIONS = 1 << 32  # more positions than any field holds: (candidate, start) in one int64
 _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float64)
 
@@ -175,20 +176,23 @@ def _phrase(q: wq.Phrase, leaf, stats: TermStats):
         if not len(ids):
             return _EMPTY_IDS, _EMPTY_SCORES
     where = [np.searchsorted(p.ids, ids) for p in plists]
-    decode = leaf.schema[q.fieldname].format.decoder("positions")
+    fmt = leaf.schema[q.fieldname].format
+    # A phrase starts at s in a document when word i is at s + i for every i: per
+    # word, the (candidate, s) pairs it allows, intersected over the words.
+    starts = None
+    n = len(plists)
+    for i, (p, w) in enumerate(zip(plists, where)):
+        if time.perf_counter() > stats.deadline:
+            starts = None
+            break
+        owner, pos = postings.positions(fmt, postings.values_at(leaf, q.fieldname, p, w.tolist()))
+        pairs = np.unique(owner * _POSITIONS + (pos - i + n))
+        starts = pairs if starts is None else np.intersect1d(starts, pairs, assume_unique=True)
+        if not len(starts):
+            break
     keep = np.zeros(len(ids), bool)
-    clock, deadline = time.perf_counter, stats.deadline
-    for j in range(len(ids)):
-        if not j % 256 and clock() > deadline:
-            break  # the rest stay unmatched
-        starts = None  # positions where the phrase can start, given the words so far
-        for i, p in enumerate(plists):
-            value = postings.value_at(leaf, q.fieldname, p, int(where[i][j]))
-            found = {pos - i for pos in decode(value)}
-            starts = found if starts is None else starts & found
-            if not starts:
-                break
-        keep[j] = bool(starts)
+    if starts is not None and len(starts):
+        keep[starts // _POSITIONS] = True
     ids = ids[keep]
     if not len(ids):
         return _EMPTY_IDS, _EMPTY_SCORES

@@ -164,3 +164,19 @@ def test_past_the_deadline_terms_count_as_absent(engine):
     assert len(vectorized.match(engine._searcher(), q, stats)) > 0
     stats.deadline = 0.0  # long past
     assert len(vectorized.match(engine._searcher(), q, stats)) == 0
+
+
+def test_positions_equal_whooshs_decoders(engine):
+    reader = engine._searcher().reader()
+    checked = 0
+    for leaf, _offset in reader.leaf_readers():
+        for fieldname in ("body_id", "title_id", "body_fa", "title_fa"):
+            fmt = leaf.schema[fieldname].format
+            for btext in list(leaf.lexicon(fieldname))[:40]:
+                plist = postings.postings(leaf, fieldname, btext)
+                values = postings.values_at(leaf, fieldname, plist, range(len(plist.ids)))
+                owner, pos = postings.positions(fmt, values)
+                expected = [(j, p) for j, v in enumerate(values) for p in fmt.decoder("positions")(v)]
+                assert list(zip(owner.tolist(), pos.tolist())) == expected
+                checked += len(expected)
+    assert checked > 100
