@@ -30,10 +30,10 @@ from whoosh.util.numeric import _length_byte_cache
 # 100k news articles hold ~30M postings; the words queried again and again are a
 # small, hot part of them. Every server worker has its own: the sum counts in
 # the server's memory.
-CACHE_BYTES = 32 * 1024 * 1024
+CACHE_BYTES = 24 * 1024 * 1024
 # Decoded blocks of stored values (character spans): phrases check positions and
 # snippets mark words in the same few blocks of common words, query after query.
-BLOCK_CACHE_BYTES = 16 * 1024 * 1024
+BLOCK_CACHE_BYTES = 8 * 1024 * 1024
 
 # Whoosh stores a field's length per document as one byte on a log scale.
 _BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)
