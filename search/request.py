@@ -52,6 +52,10 @@ class SearchRequest:
                 f"page {self.page} is too deep: page * per_page may be at most {MAX_RESULT_WINDOW}; "
                 "narrow the query or filter by lang, source or date instead"
             )
+        if self.source is not None and not self.source.strip():
+            # An empty source= (a blank form field) means no filter, as in the web
+            # API, not "documents whose source is empty".
+            object.__setattr__(self, "source", None)
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise BadRequest(f"from ({self.date_from}) is after to ({self.date_to})")
 

@@ -190,7 +190,7 @@ def test_engine_any_request(rb_engine, q, lang, sort, page, per_page, source, da
         assert hit.lang in LANGS
         if req.lang:
             assert hit.lang == req.lang
-        if source is not None:
+        if req.source is not None:
             assert hit.source == source
         if dates[0] and hit.date:
             assert date.fromisoformat(hit.date) >= dates[0]

@@ -150,3 +150,11 @@ def test_engine_sees_reindex_without_restart(tmp_path):
     indexer.add_documents([Document(id="b", title="dua", text="kabar kedua", lang="id")])
     time.sleep(0.3)  # the engine checks for a new generation at most every 0.2 s
     assert [h.id for h in engine.search(SearchRequest(q="kedua")).hits] == ["b"]
+
+
+def test_blank_source_is_no_filter(engine):
+    from search.request import SearchRequest
+
+    assert SearchRequest(q="hubungan", source=" ").source is None
+    assert engine.search(SearchRequest(q="hubungan", source="")).total == engine.search(
+        SearchRequest(q="hubungan")).total > 0
