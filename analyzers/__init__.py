@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from whoosh.analysis import Analyzer
 
+from .chain import PairFilter
 from .detect import detect_lang
 from .english import EnglishAnalyzer
 from .indonesian import IndonesianAnalyzer
@@ -32,4 +33,12 @@ def analyzer_for(lang: str) -> Analyzer:
     return _BUILT[lang]
 
 
-__all__ = ["LANGS", "UnknownLanguage", "analyzer_for", "detect_lang"]
+def pairs_analyzer_for(lang: str) -> Analyzer:
+    """Adjacent-term pairs of a language's terms (chain.PairFilter), built once and shared."""
+    key = f"{lang}:pairs"
+    if key not in _BUILT:
+        _BUILT[key] = analyzer_for(lang) | PairFilter()
+    return _BUILT[key]
+
+
+__all__ = ["LANGS", "UnknownLanguage", "analyzer_for", "detect_lang", "pairs_analyzer_for"]

@@ -26,7 +26,7 @@ from analyzers import detect_lang
 from . import storage
 from .documents import Document, LoadError, iter_documents
 from .errors import LintasError
-from .schema import SCHEMA_VERSION, body_field, title_field
+from .schema import PAIR_LANGS, SCHEMA_VERSION, body_field, pairs_field, title_field
 
 WRITE_LOCK_TIMEOUT = 30.0
 PARALLEL_MIN_DOCS = 5000
@@ -76,6 +76,8 @@ def to_fields(doc: Document, lang: str, digest: str) -> dict:
         title_field(lang): doc.title,
         body_field(lang): doc.text,
     }
+    if lang in PAIR_LANGS:
+        fields[pairs_field(lang)] = doc.text
     if doc.source:
         fields["source"] = doc.source
     if doc.url:
