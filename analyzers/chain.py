@@ -85,27 +85,59 @@ class TermFilter(Filter):
     lookup per token beats running normalizer, lemmatizer and stop list each time.
     Positions are renumbered over the kept tokens, so a phrase query whose stop word
     was removed ("ایران و آذربایجان") still matches the same words in a document.
+
+    With `surface` (Lucene's KeywordRepeatFilter), indexing also emits the word's
+    surface term, at the same position, when it differs from the lemma: a question
+    asking for "کتاب‌ها" then ranks a passage with "کتاب‌ها" above one with only
+    "کتاب", while every inflection still matches. Extra tokens come only in
+    "index" mode and carry `t.surface = True`; query parsing adds them as separate
+    leaves (search/query.py), and phrases, which tokenize in "query" mode, keep one
+    term per position. Unlike Lucene (discountOverlaps), Whoosh counts them in the
+    field's length.
     """
 
-    def __init__(self, func: Callable[[str], str | None]):
+    def __init__(self, func: Callable[[str], str | None],
+                 surface: Callable[[str], str] | None = None):
         self.func = func
+        self.surface = surface
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("surface", None)  # indexes pickled before `surface`
 
     def __eq__(self, other):
-        return type(self) is type(other) and self.func is other.func
+        return (type(self) is type(other) and self.func is other.func
+                and self.surface is other.surface)
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         func = self.func
+        surface = self.surface
         shift = 0
         for t in tokens:
-            term = func(t.text)
+            word = t.text
+            term = func(word)
             if term is None:
                 if t.positions:
                     shift += 1
                 if not t.removestops:
                     t.stopped = True
+                    t.surface = False
                     yield t
                 continue
             t.text = term
+            t.surface = False
             if t.positions and shift:
                 t.pos -= shift
             yield t
+            if surface is not None and t.mode == "index":
+                form = surface(word)
+                if form != term:
+                    t.text = form
+                    t.surface = True
+                    yield t
+
+
+def surface_terms(analyzer, text: str) -> list[str]:
+    """The surface terms (see TermFilter) that indexing `text` adds beside its lemmas."""
+    return [t.text for t in analyzer(text, mode="index") if getattr(t, "surface", False)]
+

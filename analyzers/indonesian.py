@@ -115,4 +115,8 @@ def IndonesianTokenizer() -> NormalizingTokenizer:
 
 
 def IndonesianAnalyzer() -> Analyzer:
+    # No surface terms beside the stems (chain.TermFilter's `surface`): measured on
+    # the dev half, tydi MRR@10 0.673 -> 0.674 at weight 0.15, 0.668 at 0.35, 0.624
+    # at 1: question words' inflections (didirikan, terletak) are rare and outweigh
+    # the topic.
     return IndonesianTokenizer() | TermFilter(term_id)

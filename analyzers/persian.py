@@ -177,9 +177,14 @@ def term_fa(word: str) -> str | None:
     return None if not term or term in stop_words() else term
 
 
+def surface_fa(word: str) -> str:
+    """The surface term indexed beside the lemma (chain.TermFilter): spelling folded only."""
+    return fold_term(word)
+
+
 def PersianTokenizer() -> NormalizingTokenizer:
     return NormalizingTokenizer(WORD_PATTERN, prepare)
 
 
 def PersianAnalyzer() -> Analyzer:
-    return PersianTokenizer() | TermFilter(term_fa)
+    return PersianTokenizer() | TermFilter(term_fa, surface_fa)

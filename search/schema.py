@@ -13,7 +13,7 @@ from analyzers import LANGS, analyzer_for
 
 # Bumped whenever the schema or an analyzer changes what is indexed: an index of
 # another version must be rebuilt (`lintas index --rebuild`), not silently mixed.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def title_field(lang: str) -> str:
