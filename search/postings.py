@@ -26,7 +26,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import _length_byte_cache
 
-# Decoded postings kept per process (ids and term frequencies, 8 bytes a posting).
+# Decoded postings kept per process (ids and term frequencies, 5 bytes a posting).
 # 100k news articles hold ~30M postings; the words queried again and again are a
 # small, hot part of them. Every server worker has its own: the sum counts in
 # the server's memory.
@@ -42,7 +42,7 @@ _BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)
 @dataclass(frozen=True)
 class PostingList:
     ids: np.ndarray  # segment docnums, ascending (int32)
-    tfs: np.ndarray  # term frequency per posting (float32, as Whoosh stores it)
+    tfs: np.ndarray  # term frequency per posting (uint8 when whole and small, else float32)
     # (first posting, file offset, length, compression) of each block's data, to
     # fetch a posting's stored value (character spans) without walking the list.
     blocks: tuple[tuple[int, int, int, int], ...]
@@ -134,7 +134,15 @@ def _decode(m) -> PostingList:
         blocks.append((start, m._dataoffset, m._nextoffset - m._dataoffset, m._compression))
         start += n
         m._next_block()
-    return PostingList(np.concatenate(ids), np.concatenate(tfs), tuple(blocks))
+    return PostingList(np.concatenate(ids), _compact(np.concatenate(tfs)), tuple(blocks))
+
+
+def _compact(tfs: np.ndarray) -> np.ndarray:
+    """Whole term frequencies under 256 (nearly all) in one byte each, not four: the
+    cache then holds 60% more postings in the same memory."""
+    if len(tfs) and tfs.max() < 256 and np.array_equal(tfs, np.floor(tfs)):
+        return tfs.astype(np.uint8)
+    return tfs
 
 
 def field_lengths(leaf, fieldname: str) -> np.ndarray:

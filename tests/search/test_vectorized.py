@@ -180,3 +180,11 @@ def test_positions_equal_whooshs_decoders(engine):
                 assert list(zip(owner.tolist(), pos.tolist())) == expected
                 checked += len(expected)
     assert checked > 100
+
+
+def test_whole_small_frequencies_take_one_byte():
+    import numpy as np
+
+    assert postings._compact(np.array([1, 3, 255], np.float32)).dtype == np.uint8
+    assert postings._compact(np.array([1, 256], np.float32)).dtype == np.float32
+    assert postings._compact(np.array([1, 2.5], np.float32)).dtype == np.float32
