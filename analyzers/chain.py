@@ -139,5 +139,7 @@ class TermFilter(Filter):
 
 def surface_terms(analyzer, text: str) -> list[str]:
     """The surface terms (see TermFilter) that indexing `text` adds beside its lemmas."""
+    if not any(getattr(f, "surface", None) for f in getattr(analyzer, "items", ())):
+        return []  # no surface terms in this chain (Indonesian): skip a second analysis
     return [t.text for t in analyzer(text, mode="index") if getattr(t, "surface", False)]
 

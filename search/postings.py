@@ -211,15 +211,15 @@ def positions(format_, values: list) -> tuple[np.ndarray, np.ndarray]:
     or of (position, start, end) deltas (Characters). Unpickling stays per
     posting; the running sums that turn deltas into positions are vectorized.
     """
-    if type(format_) is formats.Positions:
-        lists = [pickle.loads(_stop(v)[_INT_SIZE:]) for v in values]
-        deltas = [d for codes in lists for d in codes]
-    elif type(format_) is formats.Characters:
-        lists = [pickle.loads(_stop(v)[_INT_SIZE:]) for v in values]
-        deltas = [code[0] for codes in lists for code in codes]
-    else:
+    if type(format_) not in (formats.Positions, formats.Characters):
         lists = [format_.decoder("positions")(v) for v in values]
-        deltas = [p - q for pos in lists for p, q in zip(pos, [0, *pos])]
+        owner = np.repeat(np.arange(len(lists)), [len(p) for p in lists])
+        return owner, np.asarray([p for pos in lists for p in pos], np.int64)
+    lists = [pickle.loads(_stop(v)[_INT_SIZE:]) for v in values]
+    if type(format_) is formats.Positions:
+        deltas = [d for codes in lists for d in codes]
+    else:  # Characters: (position, start, end) deltas
+        deltas = [code[0] for codes in lists for code in codes]
     counts = np.fromiter(map(len, lists), np.int64, len(lists))
     running = np.cumsum(np.asarray(deltas, np.int64))
     ends = np.cumsum(counts)

@@ -87,10 +87,22 @@ class _Parser(qparser.QueryParser):
         q = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         if q is None or termclass is not query.Term or fieldname not in _TEXT_FIELDS or not SURFACE_BOOST:
             return q
-        forms = surface_terms(self.schema[fieldname].analyzer, text)
+        forms = self._surface_terms(self.schema[fieldname].analyzer, text)
         if not forms:
             return q
         return query.Or([q, *(query.Term(fieldname, f, boost=boost * SURFACE_BOOST) for f in forms)])
+
+
+    def _surface_terms(self, analyzer, text: str) -> list[str]:
+        # A language's title and body share one analyzer: analyze each word once
+        # per query, not once per field.
+        key = (id(analyzer), text)
+        found = self._surfaces.get(key)
+        if found is None:
+            if len(self._surfaces) > 10_000:
+                self._surfaces.clear()
+            found = self._surfaces[key] = surface_terms(analyzer, text)
+        return found
 
 
 _TEXT_FIELDS = set(text_fields(LANGS))
@@ -100,6 +112,7 @@ def make_parser(schema, langs=LANGS) -> qparser.QueryParser:
     fields = text_fields(langs)
     boosts = {title_field(lang): TITLE_BOOST for lang in langs}
     parser = _Parser(None, schema, group=syntax.OrGroup)
+    parser._surfaces = {}  # (analyzer, word) -> surface terms; analyzers live as long as the process
     # Persian writes می/نمی and plural suffixes apart as often as joined, and the
     # parser splits on spaces before any analyzer sees the text: "می شود" would
     # become the stop word می and the noun شود. The analyzer's own same-length

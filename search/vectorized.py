@@ -25,17 +25,17 @@ _EMPTY_SCORES = np.zeros(0, np.float64)
 
 def supports(q: wq.Query, schema) -> bool:
     """Whether `q` is made only of what this module scores exactly as Whoosh does."""
+    field = schema[q.fieldname] if getattr(q, "fieldname", None) in schema else None
+    scored = field is not None and field.scorable
     if type(q) is wq.Term:
-        field = schema[q.fieldname] if q.fieldname in schema else None
-        return field is not None and field.scorable and isinstance(q.text, str)
+        return scored and isinstance(q.text, str)
     if isinstance(q, wq.Or):
         return not q.minmatch and not q.scale and all(supports(s, schema) for s in q.subqueries)
     if isinstance(q, (wq.And, wq.AndNot)):
         return all(supports(s, schema) for s in q.children())
     if type(q) is wq.Phrase:
         # Whoosh's phrase: the words at consecutive positions (slop 1).
-        field = schema[q.fieldname] if q.fieldname in schema else None
-        return (q.slop == 1 and field is not None and field.scorable and field.format is not None
+        return (scored and q.slop == 1 and field.format is not None
                 and field.format.supports("positions") and all(isinstance(w, str) for w in q.words))
     return False
 
