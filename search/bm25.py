@@ -31,20 +31,32 @@ from whoosh import scoring
 from .schema import field_lang
 
 
+def bm25_plus(idf, tf, fl, avgfl, B, K1, delta):
+    """BM25+ (Lv and Zhai, "Lower-bounding term frequency normalization", CIKM 2011):
+    BM25 plus `delta` per matched word. Whoosh's bm25() operation for operation
+    otherwise; numpy arrays go through the same expression (search/vectorized.py),
+    so both paths compute the same floats."""
+    return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)) + delta)
+
+
 def bm25_idf(doc_count: int, doc_frequency: int) -> float:
     """Lucene's BM25 idf: positive for every df <= N, near 0 for a word in every document."""
     return log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
 class BM25F(scoring.BM25F):
-    """whoosh.scoring.BM25F (same B, K1, per-field fieldname_B) with BM25's idf and
-    the average length over the field's language."""
+    """whoosh.scoring.BM25F (same B, K1, per-field fieldname_B) with BM25's idf,
+    the average length over the field's language, and BM25+'s `delta`."""
+
+    def __init__(self, B=0.75, K1=1.2, delta=0.0, **kwargs):
+        super().__init__(B=B, K1=K1, **kwargs)
+        self.delta = delta
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
             return super().scorer(searcher, fieldname, text, qf)
         B = self._field_B.get(fieldname, self.B)
-        return _Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
+        return _Scorer(searcher, fieldname, text, B, self.K1, self.delta, qf=qf)
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
@@ -53,12 +65,15 @@ class BM25F(scoring.BM25F):
 
 
 class _Scorer(scoring.BM25FScorer):
-    def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+    def __init__(self, searcher, fieldname, text, B, K1, delta, qf=1):
         parent = searcher.get_parent()
         self.idf = parent.idf(fieldname, text)
         self.avgfl = parent.field_length(fieldname) / _docs_with_field(parent, fieldname) or 1
-        self.B, self.K1, self.qf = B, K1, qf
-        self.setup(searcher, fieldname, text)
+        self.B, self.K1, self.delta, self.qf = B, K1, delta, qf
+        self.setup(searcher, fieldname, text)  # max quality via _score: delta included
+
+    def _score(self, weight, length):
+        return bm25_plus(self.idf, weight, length, self.avgfl, self.B, self.K1, self.delta)
 
 
 def _docs_with_field(searcher, fieldname: str) -> int:

@@ -17,6 +17,7 @@ import numpy as np
 from whoosh import query as wq
 
 from . import postings
+from .bm25 import bm25_plus
 
 _POSITIONS = 1 << 32  # more positions than any field holds: (candidate, start) in one int64
 _EMPTY_IDS = np.zeros(0, np.int64)
@@ -51,14 +52,14 @@ class TermStats:
     def __init__(self, searcher):
         self.searcher = searcher
         self.deadline = float("inf")
-        self._known: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+        self._known: dict[tuple[str, str], tuple[float, float, float, float, float]] = {}
 
     def __call__(self, fieldname: str, text: str):
         key = (fieldname, text)
         found = self._known.get(key)
         if found is None:
             scorer = self.searcher.weighting.scorer(self.searcher, fieldname, text)
-            found = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+            found = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.delta)
             if len(self._known) > 100_000:
                 self._known.clear()
             self._known[key] = found
@@ -215,12 +216,12 @@ def _postings(leaf, fieldname: str, text: str):
 
 
 def _bm25(plist, index, leaf, fieldname: str, text: str, stats: TermStats) -> np.ndarray:
-    """BM25 of the postings `index` of a list (whoosh.scoring.bm25, operation for
-    operation, so that the floats come out identical)."""
-    idf, avgfl, B, K1 = stats(fieldname, text)
+    """BM25+ of the postings `index` of a list: the very function Whoosh's path
+    scores with (search.bm25), so that the floats come out identical."""
+    idf, avgfl, B, K1, delta = stats(fieldname, text)
     tf = plist.tfs[index].astype(np.float64)
     fl = postings.field_lengths(leaf, fieldname)[plist.ids[index]]
-    return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+    return bm25_plus(idf, tf, fl, avgfl, B, K1, delta)
 
 
 def _sum_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

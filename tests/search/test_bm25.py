@@ -6,7 +6,7 @@ from whoosh import fields, index, scoring
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Term
 
-from search.bm25 import BM25F, bm25_idf
+from search.bm25 import BM25F, bm25_idf, bm25_plus
 
 
 def test_idf_matches_lucene_formula():
@@ -72,3 +72,38 @@ def test_average_length_is_over_the_fields_language(engine):
         assert isclose(s.avg_field_length("body_fa"), total / 5)  # Whoosh's own figure
         id_scorer = s.weighting.scorer(s, "body_id", "hubung")
         assert isclose(id_scorer.avgfl, s.reader().field_length("body_id") / 4)
+
+
+def test_bm25_plus_gives_every_matched_word_a_floor():
+    # However long the document, a word it matches adds at least delta * idf.
+    assert bm25_plus(2.0, 1, 10**6, 100, 0.75, 1.2, 0.5) > 2.0 * 0.5
+    assert bm25_plus(2.0, 1, 10**6, 100, 0.75, 1.2, 0.0) < 0.01
+    assert isclose(bm25_plus(2.0, 3, 50, 100, 0.75, 1.2, 0.0), scoring.bm25(2.0, 3, 50, 100, 0.75, 1.2))
+
+
+def _long_and_short(weighting):
+    # A long document matching both words, and a short one repeating just one.
+    ix = RamStorage().create_index(fields.Schema(body=fields.TEXT))
+    w = ix.writer()
+    w.add_document(body="alpha beta " + " ".join(f"w{i}" for i in range(400)))
+    w.add_document(body="alpha alpha")
+    w.add_document(body="gamma")
+    w.commit()
+    with ix.searcher(weighting=weighting) as s:
+        return [h.docnum for h in s.search(Term("body", "alpha") | Term("body", "beta"))]
+
+
+def test_delta_lets_the_document_matching_more_words_win_despite_its_length():
+    assert _long_and_short(BM25F(B=0.75, K1=1.2))[0] == 1  # plain BM25: length wins
+    assert _long_and_short(BM25F(B=0.75, K1=1.2, delta=0.5))[0] == 0
+
+
+def test_delta_is_kept_by_the_scorer_and_its_upper_bound():
+    w = BM25F(B=0.75, K1=1.2, delta=0.5)
+    with _searcher(w) as s:
+        scorer = w.scorer(s, "body", "rare")
+        assert scorer.delta == 0.5
+        # block-max pruning must never skip a document: its bound covers the floor
+        plain = BM25F(B=0.75, K1=1.2).scorer(s, "body", "rare").max_quality()
+        assert isclose(scorer.max_quality(), plain + 0.5 * s.idf("body", "rare"))
+        assert scorer.max_quality() >= s.search(Term("body", "rare"))[0].score
