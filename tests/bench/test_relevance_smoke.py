@@ -91,7 +91,23 @@ def test_the_table_names_every_source_and_metric(smoke):
     _, _, table = smoke
     fa, id_ = table.split("\n\n")[:2]
     for text, lang in ((fa, "fa"), (id_, "id")):
-        rows = [line.split()[0] for line in text.splitlines()[3:] if line[:1].isalpha()]
+        lines = text.splitlines()
+        rows = [line.split()[0] for line in lines[3:-1] if line[:1].isalpha()]
         assert rows == SOURCES[lang] + ["macro"], text
+        assert lines[-1].startswith("best of both per question"), text
         for word in ("FTS5", "LINTAS", "MRR@10", "nDCG@10", "R@100"):
             assert word in text
+
+
+@pytest.mark.parametrize("lang", ["fa", "id"])
+def test_best_of_both_is_the_per_question_maximum(smoke, lang):
+    report, ranks, text = smoke
+    best = report[lang]["best_of_both"]
+    for src in SOURCES[lang]:
+        rr = [max(q["fts5"]["MRR@10"], q["lintas"]["MRR@10"])
+              for q in map(json.loads, ranks.read_text().splitlines())
+              if q["lang"] == lang and q["source"] == src]
+        assert best["by_source"][src]["MRR@10"] == pytest.approx(sum(rr) / len(rr), abs=1e-3)
+        for system in ("fts5", "lintas"):
+            assert best["by_source"][src]["MRR@10"] >= report[lang][system]["by_source"][src]["MRR@10"]
+    assert f"macro {best['macro']['MRR@10']:.3f}" in text
