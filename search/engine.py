@@ -24,6 +24,7 @@ from .errors import DocumentNotFound
 from .plan import TermCache, confine, prune, union
 from .query import make_parser, parse
 from .request import SearchRequest
+from .respell import respell
 from .results import Hit, SearchResults
 from .schema import body_field
 from .snippets import make_snippet, term_spans
@@ -192,8 +193,9 @@ class Engine:
         present = self._present_langs(searcher)
         langs = (req.lang,) if req.lang else present
         exists = self._term_cache(searcher)
+        respelled = respell(searcher, exists, req.q, present, deadline)
         # Every present language is parsed: the facets count the others too.
-        parts = self._parts(dict.fromkeys(present + langs), req.q, exists)
+        parts = self._parts(dict.fromkeys(present + langs), respelled.query, exists)
         q = union([parts[lang] for lang in langs if lang in parts])
         filters = []
         if req.source:
@@ -231,13 +233,13 @@ class Engine:
             terms = _query_terms(searcher, q) if req.snippets else set()
             hits = [self._hit(searcher, terms, hit, req.snippets) for hit in page]
         total = facets.get(req.lang, 0) if req.lang else sum(facets.values())
-        suggestion = None
-        if req.page == 1 and total < 3 and time.perf_counter() < deadline:
-            suggestion = suggest(searcher, req.q, langs)
+        suggestion = respelled.suggestion
+        if suggestion is None and req.page == 1 and total < 3 and time.perf_counter() < deadline:
+            suggestion = suggest(searcher, exists, req.q, langs)
         return SearchResults(
             query=req.q, total=total, page=req.page, per_page=req.per_page,
             took_ms=(time.perf_counter() - started) * 1000, hits=hits,
-            facets={"lang": facets}, suggestion=suggestion,
+            facets={"lang": facets}, suggestion=suggestion, respelled=respelled.readings,
         )
 
     # -- internals

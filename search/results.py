@@ -27,6 +27,8 @@ class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
+    # Words no document contains, each also searched as its likely reading (search/respell.py).
+    respelled: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -38,4 +40,5 @@ class SearchResults:
             "results": [asdict(h) for h in self.hits],
             "facets": self.facets,
             "suggestion": self.suggestion,
+            "respelled": self.respelled,
         }

@@ -121,7 +121,7 @@ SPEC = {
             "SearchResults": {
                 "type": "object",
                 "required": ["ok", "query", "total", "page", "per_page", "took_ms", "results", "facets",
-                             "suggestion"],
+                             "suggestion", "respelled"],
                 "properties": {
                     "ok": {"type": "boolean", "enum": [True]},
                     "query": {"type": "string"},
@@ -136,6 +136,12 @@ SPEC = {
                         "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}},
                     },
                     "suggestion": {"type": "string", "nullable": True, "description": "Did you mean"},
+                    "respelled": {
+                        "type": "object",
+                        "description": "Query words no document contains, each also searched as the "
+                                       "word(s) it most likely stands for, e.g. {\"hubungn\": \"hubungan\"}",
+                        "additionalProperties": {"type": "string"},
+                    },
                 },
             },
             "Document": {

@@ -16,7 +16,8 @@ from web.openapi import SPEC
 
 HIT_KEYS = {"id", "title", "lang", "score", "snippet", "date", "source", "url"}
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
+RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion",
+               "respelled"}
 
 
 def assert_error(response, status: int, *words: str) -> dict:
@@ -276,8 +277,14 @@ def test_any_query_answers_json_never_500(client, q, lang):
 
 def test_did_you_mean(client):
     body = client.get("/search?q=hubungn").get_json()
-    assert body["total"] == 0 and body["suggestion"] == "hubungan"
+    assert body["total"] == 0 and body["suggestion"] == "hubungan" and body["respelled"] == {}
     assert client.get("/search?q=hubungan").get_json()["suggestion"] is None
+
+
+def test_joined_persian_words_are_searched_split_and_reported(client):
+    body = client.get("/search", query_string={"q": "روابطایران"}).get_json()
+    assert body["respelled"] == {"روابطایران": "روابط ایران"}
+    assert body["suggestion"] == "روابط ایران" and body["total"] > 0
 
 
 def test_web_never_imports_whoosh():

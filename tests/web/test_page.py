@@ -182,3 +182,12 @@ def test_paginate(page, per_page, total, numbers):
     assert p.numbers == numbers
     assert p.prev == (page - 1 if page > 1 else None)
     assert p.next == (page + 1 if page < p.pages else None)
+
+
+def test_respelled_words_are_named_on_the_page(client):
+    html, page = get_page(client, "/", q="روابطایران")
+    assert page.find("span", class_="respelled")
+    assert 'Also searched for <b dir="auto">روابط ایران</b> (for <span dir="auto">روابطایران</span>)' in html
+    assert page.find("li", class_="result")  # found through the reading
+    _, plain = get_page(client, "/", q="روابط ایران")
+    assert not plain.find("span", class_="respelled") and not plain.find("p", class_="suggestion")
