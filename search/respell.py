@@ -63,12 +63,10 @@ def split(reader, exists, word: str, lang: str) -> str | None:
     for i in range(MIN_PART, len(word) - MIN_PART + 1):
         halves = word[:i], word[i:]
         terms = [term(lang, h) for h in halves]
-        if all(t is None for t in terms):
-            continue  # two stop words say nothing
-        dfs = [reader.doc_frequency(body_field(lang), t) if t else None for t in terms]
-        if any(t is not None and not exists(body_field(lang), t) for t in terms):
+        words = [t for t in terms if t is not None]  # a stop word half needs no document
+        if not words or not all(exists(body_field(lang), t) for t in words):
             continue
-        rarest = min(df for df in dfs if df is not None)
+        rarest = min(reader.doc_frequency(body_field(lang), t) for t in words)
         if best is None or rarest > best[0]:
             best = (rarest, " ".join(halves))
     return best[1] if best else None

@@ -33,16 +33,16 @@ def suggest(searcher, exists, text: str, langs) -> str | None:
         # Checked for all languages before any fuzzy search, which walks a field's
         # whole term dictionary: an Indonesian word must not cost a fuzzy search
         # of the Persian field first.
-        known = not unknown(exists, word.lower(), langs)
         candidates = []  # (doc frequency, field, term)
-        for lang in langs:
-            t = term(lang, word.lower())
-            if known or len(t) < 4:
-                continue
-            field = body_field(lang)
-            for cand in reader.terms_within(field, t, _max_dist(t), prefix=1):
-                candidates.append((reader.doc_frequency(field, cand), field, cand))
-        if known or not candidates:
+        if unknown(exists, word.lower(), langs):
+            for lang in langs:
+                t = term(lang, word.lower())  # not None: a stop word counts as known
+                if len(t) < 4:
+                    continue
+                field = body_field(lang)
+                for cand in reader.terms_within(field, t, _max_dist(t), prefix=1):
+                    candidates.append((reader.doc_frequency(field, cand), field, cand))
+        if not candidates:
             out.append(word)
             continue
         _df, field, cand = max(candidates)
