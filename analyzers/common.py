@@ -110,10 +110,3 @@ def normalize_chars(text: str) -> tuple[str, list[int] | None]:
 def fold_text(text: str) -> str:
     """normalize_chars without the offsets: for terms, stop lists and queries."""
     return text.translate(_TABLE)
-
-
-def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int, int]:
-    """Map a [start, end) span of normalized text back onto the original text."""
-    if offsets is None:
-        return start, end
-    return offsets[start], offsets[end - 1] + 1 if end > start else offsets[start]

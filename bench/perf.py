@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -156,7 +155,7 @@ class Bench:
             log(f"query n={size} run {r + 1}/{self.args.runs} done")
         for s in searchers.values():
             s.close()
-        for engine, o in out.items():
+        for o in out.values():
             for mode in ("plain", "snippets"):
                 o[mode] = {"runs": o[mode], **{k: median([p[k] for p in o[mode]]) for k in o[mode][0]}}
         self.results["query"][size] = out
@@ -216,7 +215,7 @@ class Bench:
         for lang in ("id", "fa"):
             q = next(q for q in self.queries if q.lang == lang and q.kind == "single")
             walls = []
-            for r in range(self.args.runs):
+            for _run in range(self.args.runs):
                 t0 = time.perf_counter()
                 proc = subprocess.run(self.lintas_cmd() + ["search", q.text, "--index", str(index)],
                                       cwd=ROOT, capture_output=True)
@@ -429,7 +428,7 @@ def render_report(res: dict) -> str:
                                  q[mode]["mean"], q["zero_hits"] if mode == "plain" else ""])
         ratios = []
         for size, engines in res["query"].items():
-            def r(peer, mode):
+            def r(peer, mode, engines=engines):
                 return _x(paired_ratio(engines.get("lintas", {}).get(mode), engines.get(peer, {}).get(mode), "p50"))
 
             ratios.append(f"  {size:,} docs: Lintas/FTS5 p50 = {r('fts5', 'plain')} plain, {r('fts5', 'snippets')} "

@@ -34,7 +34,7 @@ from bench import metrics  # noqa: E402
 from bench.fts5 import Fts5Index  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "eval"
-LANGS = ("fa", "id")
+EVAL_LANGS = ("fa", "id")  # the languages with judged question sets
 TOP_K = 100
 # With --limit, this many unjudged documents join the judged ones so that ranking still has
 # distractors to get past; fixed seed so that two smoke runs index the same corpus.
@@ -115,7 +115,7 @@ def index_key(ev: EvalSet) -> str:
     """Hash of everything that shapes the index: the analyzer/indexing code and the documents."""
     h = hashlib.sha256()
     code = sorted(REPO.glob("analyzers/**/*")) + [
-        REPO / "search" / n for n in ("schema.py", "indexer.py", "documents.py")
+        REPO / "search" / n for n in ("schema.py", "indexer.py", "documents.py", "cleanup.py", "datelines.py")
     ]
     for path in code:
         if path.is_file() and "__pycache__" not in path.parts:
@@ -274,7 +274,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA,
                    help="folder with fa/ and id/ (default: ../shared/data/eval beside the repo)")
-    p.add_argument("--lang", choices=LANGS, action="append",
+    p.add_argument("--lang", choices=EVAL_LANGS, action="append",
                    help="language to run; repeat for both (default: fa and id)")
     p.add_argument("--limit", type=int, default=0,
                    help="first N queries per source, on their judged docs plus "
@@ -295,7 +295,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not (args.fts5 or args.lintas):
         p.error("--no-fts5 and --no-lintas leave nothing to run")
-    for lang in args.lang or LANGS:
+    for lang in args.lang or EVAL_LANGS:
         if not (args.data / lang / "corpus.jsonl").is_file():
             p.error(f"no {args.data / lang / 'corpus.jsonl'}: point --data at the eval folder "
                     "(the one holding fa/ and id/)")
@@ -310,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.queries_out:
             args.queries_out.parent.mkdir(parents=True, exist_ok=True)
             qout = stack.enter_context(open(args.queries_out, "w", encoding="utf-8"))
-        for lang in args.lang or LANGS:
+        for lang in args.lang or EVAL_LANGS:
             ev, rankings, results, info = run_language(args, lang, stack)
             print(format_table(lang, ev, results), flush=True)
             report[lang] = {

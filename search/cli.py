@@ -1,8 +1,8 @@
-"""`lintas index`, `lintas search`, `lintas stats`: each parses its arguments, makes
-one library call, and turns a LintasError into one line on stderr and exit code 1.
+"""`lintas index`, `delete`, `search`, `stats`: each parses its arguments, makes one
+library call, and turns a LintasError into one line on stderr and exit code 1.
 
-`lintas serve` lives in web/cli.py, which adds it to this group: the console
-script points there so that no import runs from search/ up to web/.
+`lintas serve` lives in web/cli.py, whose click.CommandCollection joins it to this
+group: the console script points there, so no import runs from search/ up to web/.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from pathlib import Path
 
 import click
 
+from analyzers import LANGS
+
 from .errors import LintasError
-from .request import LANGS, MAX_PER_PAGE, SORTS, SearchRequest
+from .request import MAX_PER_PAGE, SORTS, SearchRequest
 
 DEFAULT_SEEDS = Path("seeds")
 EXIT_PARTIAL = 2  # some input was skipped; the rest was indexed
@@ -36,7 +38,10 @@ def fail(err: LintasError) -> None:
     raise click.ClickException(str(err))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(context_settings=CONTEXT)
 def cli() -> None:
     """Lintas: full-text search for Persian and Indonesian news.
 
@@ -178,7 +183,3 @@ def stats(index_dir: str, as_json: bool) -> None:
         click.echo(f"  {lang}:       {n}")
     click.echo(f"segments:   {info['segments']}")
     click.echo(f"size:       {info['size_bytes'] / 1e6:.1f} MB")
-
-
-def main() -> None:
-    cli()

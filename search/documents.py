@@ -1,16 +1,15 @@
-"""Document and its loaders (.txt, .jsonl, .jsonl.gz, directories), with news clean-up.
+"""Document and its loaders (.txt, .jsonl, .jsonl.gz, directories).
 
 `iter_documents(paths)` yields good documents and per-item `LoadError`s in one lazy
 pass, so the indexer can report bad input without stopping and a big JSONL file is
-read line by line, never held whole. `clean_text(text)` is the pure clean-up step:
-it drops boilerplate lines and finds a publication date near the top.
+read line by line, never held whole. Every text goes through the news clean-up
+(search/cleanup.py), which also reads the dateline (search/datelines.py).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -18,7 +17,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Iterable, Iterator, NamedTuple
 
-from .request import LANGS
+from analyzers import LANGS
+
+from .cleanup import clean_text
 
 
 @dataclass(frozen=True)
@@ -49,188 +50,6 @@ MAX_ID_CHARS = 200
 # Checked longest first, so ".jsonl.gz" is not taken for some other ".gz".
 SUFFIXES = (".jsonl.gz", ".jsonl", ".txt")
 OPTIONAL_FIELDS = ("title", "lang", "date", "source", "url")
-
-# ---------------------------------------------------------------- clean-up
-
-# Each pattern must match a *whole* line (after stripping): a line is dropped only
-# if it is boilerplate, never because it merely mentions these words.
-_BOILERPLATE_LINES = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"(?:baca|simak|lihat)\s+juga\s*:.*",  # Indonesian related-article links
-        r"(?:read|also read|read also|see also)\s*:.*",
-        r"بیشتر\s*بخوانید\s*:.*",
-        r"\(\s*last modified\b[^)]*\)",  # CMS page chrome; its date is read before the drop
-        r"share this\s*:?",
-        r"like this\s*:?",
-        r"(?:like\s+)?loading\.\.\.",
-        r"click to (?:share|print|email) .*\(opens in new window\)",
-        r"tinggalkan balasan",
-        r"دیدگاهتان را بنویسید",
-        r"save my name, email, and website in this browser for the next time i comment\.?",
-        r"post comment",
-    )
-]
-# Comment-form phrases that scrapers glue onto each other and onto the next word
-# ("Leave a ReplyCancel reply", "...marked *Comment"), so they are peeled off the
-# start of a line; what follows them is kept.
-_FORM_PHRASES = (
-    r"leave a reply",
-    r"cancel reply",
-    r"your email address will not be published\.?",
-    r"required fields are marked\s*\*",
-    r"alamat email anda tidak akan dipublikasikan\.?",
-    r"ruas yang wajib ditandai\s*\*",
-    r"نشانی ایمیل شما منتشر نخواهد شد\.?",
-)
-# Field labels of the comment form: only peeled after one of the phrases above.
-_FORM_LABELS = r"(?:comment|name|email|komentar|nama)\s*\*"
-_FORM_HEAD = re.compile(
-    rf"(?:(?:{'|'.join(_FORM_PHRASES)})\s*)+(?:{_FORM_LABELS}\s*)*", re.IGNORECASE
-)
-
-# Only the dateline is searched: a date deep in the body is usually the date of an
-# event the article reports ("Pada 1 Februari 2024, ..."), not when it was published.
-DATELINE_LINES = 15
-
-
-def clean_text(text: str) -> tuple[str, date | None]:
-    """Drop boilerplate lines; return (text, publication date found in the dateline or None).
-
-    Every other line, blank lines included, is kept as it was. A blank line that would
-    double up where a boilerplate line was removed goes with it.
-
-    >>> clean_text("Teheran, 30 Jun 2024\\n\\nBaca juga: X\\n\\nIsi.")
-    ('Teheran, 30 Jun 2024\\n\\nIsi.', datetime.date(2024, 6, 30))
-    """
-    lines = text.split("\n")  # not splitlines(): \x0c, \u2028 etc. are not ours to touch
-    found = find_date(lines)
-    kept: list[str] = []
-    dropped_since_content = False
-    for line in lines:
-        cleaned = _strip_boilerplate(line)
-        if cleaned is None:
-            dropped_since_content = True
-            continue
-        if not cleaned.strip():
-            if dropped_since_content and (not kept or not kept[-1].strip()):
-                continue
-        else:
-            dropped_since_content = False
-        kept.append(cleaned)
-    if dropped_since_content:
-        while kept and not kept[-1].strip():
-            kept.pop()
-    return "\n".join(kept), found
-
-
-def _strip_boilerplate(line: str) -> str | None:
-    """The line without boilerplate, or None if the whole line is boilerplate."""
-    stripped = line.strip()
-    if not stripped:
-        return line
-    if any(p.fullmatch(stripped) for p in _BOILERPLATE_LINES):
-        return None
-    head = _FORM_HEAD.match(stripped)
-    if head:
-        rest = stripped[head.end():]
-        return rest if rest.strip() else None
-    return line
-
-
-# ---------------------------------------------------------------- dates
-
-_MONTHS = {
-    1: "januari january jan",
-    2: "februari pebruari february feb",
-    3: "maret march mar",
-    4: "april apr",
-    5: "mei may",
-    6: "juni june jun",
-    7: "juli july jul",
-    8: "agustus august agu agt ags aug",
-    9: "september sept sep",
-    10: "oktober october okt oct",
-    11: "november nopember nov nop",
-    12: "desember december des dec",
-}
-_MONTH_NUMBER = {name: n for n, names in _MONTHS.items() for name in names.split()}
-_JALALI_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر دی بهمن اسفند".split()
-_JALALI_NUMBER = {name: n for n, name in enumerate(_JALALI_MONTHS, 1)}
-
-_MONTH_RE = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
-_JMONTH_RE = "|".join(sorted(_JALALI_MONTHS, key=len, reverse=True))
-# Candidate finders; the groups hold day, month and year, so turning a match into a
-# date is a table lookup. (dateparser was tried: it costs ~0.1 s to load, and would
-# shift "03:25 GMT" into another day by time zone; the date as printed is what we want.)
-_DATE_PATTERNS = [
-    # 2024-06-30, 2024-06-30T10:25:00Z
-    ("ymd", re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")),
-    # 30 Jun 2024, Kamis, 16 Februari , 2024, 16 Februari 2024
-    ("dMy", re.compile(rf"(?<![0-9])([0-9]{{1,2}})\s+({_MONTH_RE})(?![a-zA-Z])\.?\s*,?\s*([0-9]{{4}})(?![0-9])", re.I)),
-    # Jun 30, 2024 10:25 Asia/Jakarta; June 30th, 2024
-    ("Mdy", re.compile(rf"\b({_MONTH_RE})(?![a-zA-Z])\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?\s*,?\s*([0-9]{{4}})(?![0-9])", re.I)),
-    # Jumat (16/2/2024): day first, as Indonesian and Persian papers write it
-    ("dmy", re.compile(r"(?<![0-9/])([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?![0-9/])")),
-    # ۲۹ بهمن ۱۴۰۲, ۲۹ بهمن ماه ۱۴۰۲ (Jalali)
-    ("jalali", re.compile(rf"(?<![0-9])([0-9]{{1,2}})\s*({_JMONTH_RE})(?![\u0600-\u06FF])(?:\s*ماه)?\s*،?\s*([0-9]{{4}})(?![0-9])")),
-    # ۱۴۰۲/۱۱/۲۹ (Jalali, year first)
-    ("jymd", re.compile(r"(?<![0-9])(1[34][0-9]{2})/([0-9]{1,2})/([0-9]{1,2})(?![0-9])")),
-]
-# Same length in and out, so match positions stay meaningful: Persian and Arabic-Indic
-# digits to ASCII, Arabic yeh/kaf to Persian (month names are listed in Persian letters).
-_SCAN_FOLD = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩يك", "01234567890123456789یک")
-
-
-def find_date(lines: list[str]) -> date | None:
-    """The first valid date in the first DATELINE_LINES non-blank lines, or None."""
-    head = [line for line in lines if line.strip()][:DATELINE_LINES]
-    for line in head:
-        line = line.translate(_SCAN_FOLD)
-        hits = []
-        for kind, pattern in _DATE_PATTERNS:
-            for m in pattern.finditer(line):
-                parsed = _to_date(kind, m.groups())
-                if parsed is not None:
-                    hits.append((m.start(), parsed))
-        if hits:
-            return min(hits)[1]
-    return None
-
-
-def _to_date(kind: str, groups: tuple[str, ...]) -> date | None:
-    try:
-        if kind == "ymd":
-            y, m, d = (int(g) for g in groups)
-        elif kind == "dMy":
-            d, m, y = int(groups[0]), _MONTH_NUMBER[groups[1].lower()], int(groups[2])
-        elif kind == "Mdy":
-            m, d, y = _MONTH_NUMBER[groups[0].lower()], int(groups[1]), int(groups[2])
-        elif kind == "dmy":
-            d, m, y = (int(g) for g in groups)
-        else:
-            if kind == "jalali":
-                d, m, y = int(groups[0]), _JALALI_NUMBER[groups[1]], int(groups[2])
-            else:
-                y, m, d = (int(g) for g in groups)
-            return _jalali_to_gregorian(y, m, d)
-        if not 1900 <= y <= 2100:
-            return None
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
-def _jalali_to_gregorian(y: int, m: int, d: int) -> date | None:
-    if not 1300 <= y <= 1500:  # 1921..2121: a news date, not a phone number
-        return None
-    import jdatetime  # lazily: only Persian datelines need it
-
-    return jdatetime.date(y, m, d).togregorian()  # ValueError on 30 Esfand of a common year
-
-
-# ---------------------------------------------------------------- loaders
-
 
 def iter_documents(paths: Iterable[str | Path] | str | Path) -> Iterator[Document | LoadError]:
     """Yield a Document or a LoadError per item of the given files and directories, lazily.

@@ -23,5 +23,13 @@ class DocumentNotFound(LintasError):
     status = 404
 
 
-class BadDocument(LintasError):
-    """An input file or record that cannot be read as a document."""
+class IndexVersionMismatch(LintasError):
+    """The index was built by a Lintas whose schema or analyzers differ."""
+
+    status = 503
+
+
+class IndexBusy(LintasError):
+    """Another process holds the index's write lock."""
+
+    status = 503

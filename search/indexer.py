@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -25,7 +25,7 @@ from analyzers import detect_lang
 
 from . import storage
 from .documents import Document, LoadError, iter_documents
-from .errors import LintasError
+from .errors import IndexBusy, IndexVersionMismatch
 from .schema import SCHEMA_VERSION, body_field, title_field
 
 WRITE_LOCK_TIMEOUT = 30.0
@@ -37,12 +37,6 @@ PARALLEL_MIN_DOCS = 5000
 # 1 GB 6.2 ms, no spill. A commit of 20,000 documents needs about that budget.
 COMMIT_EVERY = 20_000
 LIMIT_MB = 1024
-
-
-class IndexBusy(LintasError):
-    """Another process holds the index's write lock."""
-
-    status = 503
 
 
 @dataclass
@@ -138,7 +132,7 @@ class Indexer:
             return storage.create_index(self.index_dir)
         try:
             return storage.open_index(self.index_dir)
-        except storage.IndexVersionMismatch:
+        except IndexVersionMismatch:
             if not create:
                 raise
             return None

@@ -13,58 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from whoosh import matching
+from cachetools import LRUCache
 from whoosh import query as wq
 
+from .matchers import AndNot, StreamingOr
 from .schema import field_lang
 
 NULL = wq.NullQuery
 
 
-class StreamingOr(wq.Or):
-    """An OR whose matcher is an order-preserving tree of unions.
-
-    Whoosh's default OR first sizes every subquery (one more term lookup per term
-    and segment) to build a frequency-weighted tree, and for segments of 5,000
-    documents or fewer preloads every match into arrays, which also disables
-    top-k pruning. A union's cost barely depends on the tree's shape.
-    """
-
-    def _matcher(self, subs, searcher, context):
-        m = self._tree_matcher(subs, matching.UnionMatcher, searcher, context, None)
-        if self.scale and any(m.term_matchers()):
-            m = matching.CoordMatcher(m, scale=self.scale)
-        return m
-
-
-class _AndNotMatcher(matching.AndNotMatcher):
-    """Whoosh's AndNotMatcher, but it also excludes the first document.
-
-    Whoosh checks the first document only against the exclusion's current one:
-    when the exclusion starts lower, the first document stays in even if the
-    exclusion holds it ('پرویز NOT امین' counted a document with امین).
-    """
-
-    def _find_first(self):
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
-
-
-class AndNot(wq.AndNot):
-    def matcher(self, searcher, context=None):
-        scored = self.a.matcher(searcher, context)
-        return _AndNotMatcher(scored, self.b.matcher(searcher, searcher.boolean_context()))
-
-
 class TermCache:
-    """Which (field, term) pairs one searcher's index holds; cleared when it grows big."""
+    """Which (field, term) pairs one searcher's index holds, the most recent MAX of them.
+
+    One per thread and searcher (search/searchers.py): no lock.
+    """
 
     MAX = 200_000
 
     def __init__(self, reader):
         self.reader = reader
         self.schema = reader.schema
-        self.known: dict[tuple[str, str], bool] = {}
+        self.known: LRUCache = LRUCache(self.MAX)
 
     def __call__(self, fieldname: str, text) -> bool:
         key = (fieldname, text)
@@ -75,8 +44,6 @@ class TermCache:
                 found = (fieldname, btext) in self.reader
             except (KeyError, ValueError):  # not a field, or not a value of its type
                 found = False
-            if len(self.known) >= self.MAX:
-                self.known.clear()
             self.known[key] = found
         return found
 

@@ -14,17 +14,14 @@ searcher, and dropped least-recently-used past a byte budget.
 from __future__ import annotations
 
 import bisect
-import pickle
 import threading
-import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 from whoosh import formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.system import _INT_SIZE
-from whoosh.util.numeric import _length_byte_cache
+
+from . import codec
 
 # Decoded postings kept per process (ids and term frequencies, 5 bytes a posting).
 # 100k news articles hold ~30M postings; the words queried again and again are a
@@ -35,8 +32,12 @@ CACHE_BYTES = 16 * 1024 * 1024
 # snippets mark words in the same few blocks of common words, query after query.
 BLOCK_CACHE_BYTES = 6 * 1024 * 1024
 
+# Segments whose length columns stay decoded (one float per document and field);
+# segments merged away leave their entries behind until they fall out.
+LENGTH_COLUMNS = 256
+
 # Whoosh stores a field's length per document as one byte on a log scale.
-_BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)
+_BYTE_TO_LENGTH = np.asarray(codec.LENGTH_OF_BYTE, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -52,41 +53,33 @@ class PostingList:
         return self.ids.nbytes + self.tfs.nbytes + 100 * len(self.blocks)
 
 
-class _LRU:
+class _SharedLRU:
+    """A least-recently-used cache under a byte budget, shared by every thread."""
+
     def __init__(self, budget: int):
         self.budget = budget
-        self.used = 0
-        self._items: OrderedDict = OrderedDict()
+        self._items = LRUCache(budget, getsizeof=lambda item: item[1])
         self._lock = threading.Lock()
 
     def get(self, key):
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            return self._items.get(key)
 
     def put(self, key, value, nbytes: int):
         if nbytes > self.budget // 4:
             return  # one huge list must not flush everything else
         with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (value, nbytes)
-            self.used += nbytes
-            while self.used > self.budget:
-                _k, (_v, n) = self._items.popitem(last=False)
-                self.used -= n
+            if key not in self._items:
+                self._items[key] = (value, nbytes)
 
     def clear(self):
         with self._lock:
             self._items.clear()
-            self.used = 0
 
 
-_postings = _LRU(CACHE_BYTES)
-_blocks = _LRU(BLOCK_CACHE_BYTES)
-_lengths: dict[tuple[str, str], np.ndarray] = {}  # small: one float per document and field
+_postings = _SharedLRU(CACHE_BYTES)
+_blocks = _SharedLRU(BLOCK_CACHE_BYTES)
+_lengths: LRUCache = LRUCache(LENGTH_COLUMNS)
 _lengths_lock = threading.Lock()
 
 
@@ -104,14 +97,14 @@ def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
         return hit[0]
     if (fieldname, btext) not in leaf:
         return None
-    matcher = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
-    plist = _decode(matcher)
+    plist = _decode(codec.term_matcher(leaf, fieldname, btext))
     _postings.put(key, plist, plist.nbytes)
     return plist
 
 
 def _decode(m) -> PostingList:
-    if not isinstance(m, W3LeafMatcher):  # an inlined list: step it
+    stored = codec.blocks(m)
+    if stored is None:  # an inlined list: step it
         ids, tfs = [], []
         while m.is_active():
             ids.append(m.id())
@@ -120,20 +113,17 @@ def _decode(m) -> PostingList:
         return PostingList(np.asarray(ids, np.int32), np.asarray(tfs, np.float32), ())
     ids, tfs, blocks = [], [], []
     start = 0
-    while not m._atend:
-        m._read_data()
-        deltas, weights, _values = m._data
-        n = m._blocklength
-        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)).astype(np.int32))
-        if weights is None:
+    for block in stored:
+        n = block.length
+        ids.append(np.cumsum(np.asarray(block.deltas, dtype=np.int64)).astype(np.int32))
+        if block.weights is None:
             tfs.append(np.ones(n, np.float32))
-        elif isinstance(weights, float):
-            tfs.append(np.full(n, weights, np.float32))
+        elif isinstance(block.weights, float):
+            tfs.append(np.full(n, block.weights, np.float32))
         else:
-            tfs.append(np.asarray(weights, np.float32))
-        blocks.append((start, m._dataoffset, m._nextoffset - m._dataoffset, m._compression))
+            tfs.append(np.asarray(block.weights, np.float32))
+        blocks.append((start, block.offset, block.size, block.compression))
         start += n
-        m._next_block()
     return PostingList(np.concatenate(ids), _compact(np.concatenate(tfs)), tuple(blocks))
 
 
@@ -148,20 +138,16 @@ def _compact(tfs: np.ndarray) -> np.ndarray:
 def field_lengths(leaf, fieldname: str) -> np.ndarray:
     """Every document's length in a field, as Whoosh's scorers see it (decoded byte)."""
     key = (segment_key(leaf), fieldname)
-    found = _lengths.get(key)
+    with _lengths_lock:
+        found = _lengths.get(key)
     if found is not None:
         return found
-    n = leaf.doc_count_all()
-    column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    codes = np.zeros(n, np.uint8)
-    if column is not None:
-        count = min(n, column._count)
-        raw = column._dbfile.get(column._basepos, count)
-        codes[:count] = np.frombuffer(raw, np.uint8)
+    codes = np.zeros(leaf.doc_count_all(), np.uint8)
+    raw = codec.length_bytes(leaf, fieldname)
+    if raw is not None:
+        codes[:len(raw)] = np.frombuffer(raw, np.uint8)
     lengths = _BYTE_TO_LENGTH[codes]
     with _lengths_lock:
-        if len(_lengths) > 256:  # segments merged away leave their entries behind
-            _lengths.clear()
         _lengths[key] = lengths
     return lengths
 
@@ -215,7 +201,7 @@ def positions(format_, values: list) -> tuple[np.ndarray, np.ndarray]:
         lists = [format_.decoder("positions")(v) for v in values]
         owner = np.repeat(np.arange(len(lists)), [len(p) for p in lists])
         return owner, np.asarray([p for pos in lists for p in pos], np.int64)
-    lists = [pickle.loads(_stop(v)[_INT_SIZE:]) for v in values]
+    lists = [codec.unpickle_value(v) for v in values]
     if type(format_) is formats.Positions:
         deltas = [d for codes in lists for d in codes]
     else:  # Characters: (position, start, end) deltas
@@ -232,23 +218,15 @@ def positions(format_, values: list) -> tuple[np.ndarray, np.ndarray]:
     return owner, running - before[owner]
 
 
-def _stop(value: bytes) -> bytes:
-    # Whoosh drops a pickle's final STOP opcode to save a byte per posting.
-    return value if value[-1:] == b"." else value + b"."
-
-
 def _block_values(leaf, segment: str, offset: int, length: int, compression: int):
     key = (segment, offset)
     hit = _blocks.get(key)
     if hit is not None:
         return hit[0]
-    data = leaf._terms._postfile.get(offset, length)
-    if compression:
-        data = zlib.decompress(data)
-    values = pickle.loads(data)[2]
+    values, pickled = codec.block_values(leaf, offset, length, compression)
     # In memory, a tuple of small bytes objects: about four times its pickle
     # (measured with tracemalloc at 100k documents).
-    _blocks.put(key, values, 4 * len(data) + 64)
+    _blocks.put(key, values, 4 * pickled + 64)
     return values
 
 

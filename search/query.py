@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 
+from cachetools import LRUCache, cached
 from whoosh import qparser, query
 from whoosh.qparser import syntax
 
@@ -21,6 +23,7 @@ from analyzers.common import fold_text
 from analyzers.persian import fold_term
 from analyzers.persian import prepare as persian_prepare
 
+from .ranking import SURFACE_BOOST, TITLE_BOOST
 from .schema import body_field, field_lang, text_fields, title_field
 
 # Field names a user may type, mapped onto the per-language fields.
@@ -30,18 +33,6 @@ _ALIASES = {
     "text": [body_field(lang) for lang in LANGS],
 }
 _FILTER_FIELDS = {"lang", "source", "id"}
-
-# A title word counts this much (a body word: 1). Measured on the dev sets
-# (bench/relevance.py, fa MRR@10 macro): 4.0 = 0.779, 1.0 = 0.850, 0.5 = 0.860,
-# 0.25 = 0.858, 0 = 0.836. A title sharing one common word with a question
-# outranked the passage that answers it.
-TITLE_BOOST = 0.5
-
-# Weight of a word's surface term (analyzers.chain.TermFilter; Persian only) next
-# to its lemma: a document with the very form the query used gets both. Dev half,
-# fa MRR@10 macro: 0 = 0.861, 0.25 = 0.863, 0.5 = 0.8625.
-SURFACE_BOOST = 0.25
-
 
 
 class _AliasFieldsPlugin(qparser.Plugin):
@@ -87,22 +78,18 @@ class _Parser(qparser.QueryParser):
         q = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         if q is None or termclass is not query.Term or fieldname not in _TEXT_FIELDS or not SURFACE_BOOST:
             return q
-        forms = self._surface_terms(self.schema[fieldname].analyzer, text)
+        forms = _surface_terms(self.schema[fieldname].analyzer, text)
         if not forms:
             return q
         return query.Or([q, *(query.Term(fieldname, f, boost=boost * SURFACE_BOOST) for f in forms)])
 
 
-    def _surface_terms(self, analyzer, text: str) -> list[str]:
-        # A language's title and body share one analyzer: analyze each word once
-        # per query, not once per field.
-        key = (id(analyzer), text)
-        found = self._surfaces.get(key)
-        if found is None:
-            if len(self._surfaces) > 10_000:
-                self._surfaces.clear()
-            found = self._surfaces[key] = surface_terms(analyzer, text)
-        return found
+# A language's title and body share one analyzer: analyze each word once per
+# query, not once per field. Analyzers live as long as the process, so their id
+# is a safe key; parsers are shared by a server's threads, hence the lock.
+@cached(LRUCache(10_000), key=lambda analyzer, text: (id(analyzer), text), lock=threading.Lock())
+def _surface_terms(analyzer, text: str) -> list[str]:
+    return surface_terms(analyzer, text)
 
 
 _TEXT_FIELDS = set(text_fields(LANGS))
@@ -112,7 +99,6 @@ def make_parser(schema, langs=LANGS) -> qparser.QueryParser:
     fields = text_fields(langs)
     boosts = {title_field(lang): TITLE_BOOST for lang in langs}
     parser = _Parser(None, schema, group=syntax.OrGroup)
-    parser._surfaces = {}  # (analyzer, word) -> surface terms; analyzers live as long as the process
     # Persian writes می/نمی and plural suffixes apart as often as joined, and the
     # parser splits on spaces before any analyzer sees the text: "می شود" would
     # become the stop word می and the noun شود. The analyzer's own same-length

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from analyzers import LANGS
+
 from .errors import BadRequest
 
-LANGS = ("fa", "id", "en")
 SORTS = ("relevance", "date")
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100

@@ -13,11 +13,45 @@ import re
 from collections.abc import Iterable
 
 import numpy as np
+from whoosh import query as wq
 
 from . import postings
 
 WIDTH = 240  # characters of text around the matches
 MAX_MARKS = 12
+
+
+def query_terms(reader, q: wq.Query) -> set[tuple[str, str]]:
+    """Every (field, term) a query can match, prefixes and wildcards expanded.
+
+    Terms under NOT are left out: a snippet marks what was found, not what was excluded.
+    Expanded once per search, not per hit: a prefix can expand to many terms.
+    """
+    terms = set()
+
+    def walk(node):
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, (wq.Prefix, wq.Wildcard)):
+            terms.update((fname, _text(t)) for fname, t in node.expanded_terms(reader))
+        elif node.is_leaf():
+            terms.update((fname, _text(t)) for fname, t in node.iter_all_terms(phrases=True))
+        else:
+            for child in node.children():
+                walk(child)
+
+    walk(q)
+    return terms
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def snippet(reader, fieldname: str, terms: set[tuple[str, str]], docnum: int, text: str) -> str:
+    """The snippet of one hit: its stored `text` with the query's `terms` of `fieldname` marked."""
+    field_terms = {term for fname, term in terms if fname == fieldname}
+    return make_snippet(text, term_spans(reader, fieldname, field_terms, docnum))
 
 
 def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> list[tuple[int, int, str]]:

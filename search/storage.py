@@ -7,16 +7,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from .errors import IndexNotFound, LintasError
+from .errors import IndexNotFound, IndexVersionMismatch
 from .schema import SCHEMA_VERSION, build_schema
 
 MARKER = "lintas.json"
-
-
-class IndexVersionMismatch(LintasError):
-    """The index was built by a Lintas whose schema or analyzers differ."""
-
-    status = 503
 
 
 def exists(index_dir: str | Path) -> bool:

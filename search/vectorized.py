@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 from whoosh import query as wq
 
 from . import postings
@@ -52,7 +53,8 @@ class TermStats:
     def __init__(self, searcher):
         self.searcher = searcher
         self.deadline = float("inf")
-        self._known: dict[tuple[str, str], tuple[float, float, float, float, float]] = {}
+        # One per thread (search/searchers.py): no lock.
+        self._known: LRUCache = LRUCache(100_000)
 
     def __call__(self, fieldname: str, text: str):
         key = (fieldname, text)
@@ -60,8 +62,6 @@ class TermStats:
         if found is None:
             scorer = self.searcher.weighting.scorer(self.searcher, fieldname, text)
             found = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.delta)
-            if len(self._known) > 100_000:
-                self._known.clear()
             self._known[key] = found
         return found
 

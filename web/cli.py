@@ -1,264 +1,43 @@
-"""The `lintas` console script: search/cli.py's commands plus `serve`.
+"""The `lintas` console script: search/cli.py's commands and `serve`, in one collection.
 
 `serve` lives here and not in search/cli.py because it needs web/, which sits
-above search/; adding it to search's click group from this side keeps every
-import arrow pointing down.
-
-One worker is one waitress process, as before. More workers are gunicorn
-pre-fork processes with gthread (threads per worker), because one Python
-process runs queries on one core at a time (the GIL): a search is CPU work
-in Whoosh and the analyzers, so only more processes use more cores.
+above search/: the two groups stay apart and `lintas` is their
+click.CommandCollection, so every import arrow points down.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import threading
-
 import click
-from waitress import create_server
 
-from search import storage
-from search.cli import cli, index_option
-from search.errors import IndexNotFound
-from search.storage import IndexVersionMismatch
+from search.cli import CONTEXT, index_option
+from search.cli import cli as search_cli
 
-from . import create_app, engine_for
-
-# Processes, not threads, scale queries (GIL). Each worker holds its own Engine
-# (Whoosh searchers, caches, the Persian lexicon), so memory grows with the
-# count: beyond a few workers a machine this size would rather have the RAM.
-MAX_DEFAULT_WORKERS = 4
-
-# waitress accepts request headers up to 256 KiB, so an over-long URL reaches the
-# app and gets its JSON 414; gunicorn must let it through the same way.
-MAX_REQUEST_LINE = 256 * 1024
+from . import server
 
 
-def default_workers() -> int:
-    """The CPU cores this process may run on, at most MAX_DEFAULT_WORKERS; 1 without fork."""
-    if os.name != "posix":
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS has no sched_getaffinity
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+@click.group()
+def web_cli() -> None:
+    """The web server."""
 
 
-@cli.command()
+@web_cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 exposes Lintas to the network.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port; 0 picks a free one.")
 @index_option
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help=f"Processes answering requests [default: CPU cores, at most {MAX_DEFAULT_WORKERS}]. "
+              help=f"Processes answering requests [default: CPU cores, at most {server.MAX_DEFAULT_WORKERS}]. "
                    "1 is a single waitress process; more run under gunicorn (POSIX only).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Threads answering requests, per worker process.")
 def serve(host: str, port: int, index_dir: str, workers: int | None, threads: int) -> None:
     """Serve the search page and JSON API with waitress (one worker) or gunicorn."""
-    if workers is None:
-        workers = default_workers()
-    if workers == 1:
-        _serve_waitress(host, port, index_dir, threads)
-    else:
-        _serve_gunicorn(host, port, index_dir, workers, threads)
+    server.serve(host, port, index_dir, workers, threads)
 
 
-def _no_index_yet(index_dir: str) -> str:
-    # Start anyway: /health reports 503 until an index is built, then it is picked up.
-    click.echo(
-        f"No index in {index_dir} yet: build one with `lintas index --index {index_dir} PATH...`; "
-        "until then /health answers 503.",
-        err=True,
-    )
-    return "no documents yet"
-
-
-def _listen_error(host: str, port: int, e: OSError) -> click.ClickException:
-    # port taken, address not on this machine, no permission
-    return click.ClickException(
-        f"cannot listen on {host}:{port}: {e.strerror or e}; try another --port or --host")
-
-
-def _announce(what: str, index_dir: str, host: str, port: int) -> None:
-    # tests/web/test_serve.py and bench/http_load.py parse this line for the port.
-    shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Lintas serving {what} from {index_dir} at http://{shown_host}:{port}/ (Ctrl+C to stop)")
-
-
-def _stop_on_sigterm() -> None:
-    """SIGTERM (kill, systemd, a container stop) ends the server as Ctrl+C does."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, handler)
-
-
-# ---- one process: waitress ---------------------------------------------------------
-
-
-def _serve_waitress(host: str, port: int, index_dir: str, threads: int) -> None:
-    app = create_app({"INDEX_DIR": index_dir})
-    try:
-        engine = engine_for(app)
-        what = f"{engine.count()} documents"
-        # The Persian lexicon loads in the background so the first query does not wait.
-        threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()
-    except IndexNotFound:
-        what = _no_index_yet(index_dir)
-    except IndexVersionMismatch as e:
-        raise click.ClickException(str(e)) from None
-    try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="lintas")
-    except OSError as e:
-        raise _listen_error(host, port, e)
-    _announce(what, index_dir, host, _bound_port(server))
-    _stop_on_sigterm()
-    try:
-        # Returns on Ctrl+C or SIGTERM: waitress catches the KeyboardInterrupt itself.
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    click.echo("Lintas stopped.")
-
-
-def _bound_port(server) -> int:
-    # A host name that resolves to several addresses gets a multi-socket server,
-    # which has a list of (host, port) instead of one effective_port.
-    if hasattr(server, "effective_port"):
-        return server.effective_port
-    return server.effective_listen[0][1]
-
-
-# ---- several processes: gunicorn ---------------------------------------------------
-
-
-def _serve_gunicorn(host: str, port: int, index_dir: str, workers: int, threads: int) -> None:
-    if os.name != "posix":
-        raise click.ClickException("--workers above 1 needs fork (gunicorn): use --workers 1 here")
-    from gunicorn.app.base import BaseApplication
-    from gunicorn.http import message
-
-    # The master only counts documents: no Engine (no searcher, no open files)
-    # exists before the fork; each worker opens its own in _worker_app().
-    try:
-        ix = storage.open_index(index_dir)
-        what = f"{ix.doc_count()} documents"
-        ix.close()
-    except IndexNotFound:
-        what = _no_index_yet(index_dir)
-    except IndexVersionMismatch as e:
-        # Refuse to start: every search would fail until the index is rebuilt.
-        raise click.ClickException(str(e)) from None
-
-    # Bind here, not in gunicorn: a taken port fails at once with the same message
-    # as waitress (gunicorn retries for 5 s, then logs), and --port 0 is known
-    # before the start-up line. The workers inherit these sockets through fork.
-    try:
-        sockets = _listen(host, port)
-    except OSError as e:
-        raise _listen_error(host, port, e)
-
-    # gunicorn caps the request line at 8190 bytes whatever limit_request_line
-    # says; lift the cap so the limit below (waitress's) is the one that holds.
-    if getattr(message, "MAX_REQUEST_LINE", MAX_REQUEST_LINE) < MAX_REQUEST_LINE:
-        message.MAX_REQUEST_LINE = MAX_REQUEST_LINE
-
-    options = {
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        # Idle keep-alive connections wait in the worker's poller, not in a thread.
-        "keepalive": 5,
-        # In-flight searches are bounded by the engine's time limit.
-        "graceful_timeout": 5,
-        "limit_request_line": MAX_REQUEST_LINE,
-        # No access log (gunicorn's default), and no INFO lines per worker boot:
-        # warnings and errors (a worker killed, a crash) still show on stderr.
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "proc_name": "lintas",
-        # gunicorn >= 24 opens a control socket at one fixed path per user;
-        # two Lintas servers would fight over it, and nothing here uses it.
-        "control_socket_disable": True,
-    }
-
-    class Gunicorn(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", [f"fd://{fd}" for fd in fds])
-            for key, value in options.items():
-                if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
-                    self.cfg.set(key, value)
-
-        def load(self):  # in each worker, after the fork (preload_app is off)
-            return _worker_app(index_dir)
-
-    _announce(what, index_dir, host, sockets[0].getsockname()[1])
-    # From here gunicorn owns the sockets: it closes them when it stops.
-    fds = [s.detach() for s in sockets]
-    master = os.getpid()
-    try:
-        Gunicorn().run()
-    except SystemExit as e:
-        if os.getpid() != master:  # a worker leaving: its exit is gunicorn's business
-            raise
-        if e.code not in (None, 0):  # gunicorn has logged why (a worker failed to boot...)
-            raise
-        click.echo("Lintas stopped.")
-    except KeyboardInterrupt:  # Ctrl+C before gunicorn has set its signal handlers
-        if os.getpid() != master:
-            raise
-        click.echo("Lintas stopped.")
-
-
-def _worker_app(index_dir: str):
-    """The Flask app of one gunicorn worker, with its own Engine warming up in a thread."""
-    app = create_app({"INDEX_DIR": index_dir})
-    try:
-        engine = engine_for(app)
-        threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()
-    except IndexNotFound:
-        pass  # /health says 503; the first request after `lintas index` opens it
-    return app
-
-
-def _listen(host: str, port: int) -> list[socket.socket]:
-    """Listening sockets on every address `host` resolves to, as waitress binds them.
-
-    With port 0, the first socket picks the port and the others reuse it, so
-    that one URL reaches all of them.
-    """
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    sockets: list[socket.socket] = []
-    seen = set()
-    try:
-        for family, kind, proto, _, addr in infos:
-            if (family, addr) in seen:
-                continue
-            seen.add((family, addr))
-            s = socket.socket(family, kind, proto)
-            sockets.append(s)
-            # Restart at once while the last run's connections sit in TIME_WAIT
-            # (waitress and gunicorn both set it); a live listener still blocks the port.
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6:
-                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            if port == 0 and len(sockets) > 1:
-                addr = (addr[0], sockets[0].getsockname()[1], *addr[2:])
-            s.bind(addr)
-            s.listen(2048)
-    except OSError:
-        for s in sockets:
-            s.close()
-        raise
-    return sockets
+cli = click.CommandCollection(
+    sources=[search_cli, web_cli], help=search_cli.help, context_settings=CONTEXT)
 
 
 def main() -> None:

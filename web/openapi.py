@@ -6,7 +6,8 @@ route in the app's URL map is described here, so the two cannot drift apart.
 
 from __future__ import annotations
 
-from search.request import LANGS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from analyzers import LANGS
+from search.request import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
 
 
 def _param(name: str, schema: dict, description: str, required: bool = False) -> dict:

@@ -1,4 +1,4 @@
-"""analyzers.common alone: normalize_chars (text + offset map), fold_text, original_span.
+"""analyzers.common alone: normalize_chars (text + offset map), fold_text.
 
 Every language chain runs normalize_chars before it tokenizes, so a wrong row here
 shows up in all three analyzers; these tables say which character rule broke.
@@ -6,7 +6,7 @@ shows up in all three analyzers; these tables say which character rule broke.
 
 import pytest
 
-from analyzers.common import fold_text, normalize_chars, original_span
+from analyzers.common import fold_text, normalize_chars
 
 # (input, normalized text, offsets). offsets None = identity (the fast path);
 # otherwise offsets[i] is the index in the input of normalized char i, plus len(input).
@@ -96,22 +96,3 @@ def test_offset_map_shape(text, normalized, offsets):
     assert len(offsets) == len(normalized) + 1
     assert offsets[-1] == len(text)
     assert offsets == sorted(offsets)
-
-
-ORIGINAL_SPAN = [
-    # identity map: the span is unchanged
-    (None, 1, 3, (1, 3)),
-    # first char of "کَرد" -> "ک" at 0..1
-    ([0, 2, 3, 4], 0, 1, (0, 1)),
-    # "رد" (normalized 1..3) -> original 2..4, skipping the fatha
-    ([0, 2, 3, 4], 1, 3, (2, 4)),
-    # an empty span stays empty, at the mapped start
-    ([0, 2, 3, 4], 1, 1, (2, 2)),
-    # an expanded ligature maps back to its one original char
-    ([0, 0, 0, 0, 1], 0, 4, (0, 1)),
-]
-
-
-@pytest.mark.parametrize("offsets, start, end, span", ORIGINAL_SPAN)
-def test_original_span(offsets, start, end, span):
-    assert original_span(offsets, start, end) == span

@@ -3,20 +3,13 @@ and the app, its test client and its engine on it."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-# bench/ is not an installed package (bench/soak.py holds the hostile inputs): put the
-# repository root on sys.path, as tests/bench/conftest.py does.
-ROOT = str(Path(__file__).resolve().parents[2])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from rb_helpers import HOSTILE_DOCS, SEEDS  # noqa: E402
-from search.indexer import Indexer  # noqa: E402
-from web import create_app  # noqa: E402
+from rb_helpers import HOSTILE_DOCS, SEEDS
+from search.indexer import Indexer
+from web import create_app
 
 
 def build_index(path: Path) -> Path:

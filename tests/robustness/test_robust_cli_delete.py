@@ -3,9 +3,8 @@ crash and concurrency tests: small, but they are commands, so they are tested.""
 
 from __future__ import annotations
 
-from search.engine import Engine
-
 from rb_helpers import lintas, write_jsonl
+from search.engine import Engine
 
 
 def test_delete_removes_documents_and_reports_missing_ids(tmp_path):

@@ -143,7 +143,7 @@ def test_writes_while_serving(tmp_path):
         for route in ("health", "search"):
             counts = [(sent, got, n) for sent, got, n, rt in r.counts if rt == route]
             best = 0
-            for sent, got, n in counts:
+            for sent, _got, n in counts:
                 assert lo - len(DELETED) <= n <= hi, (route, n)
                 if sent < phases["delete"]:
                     assert n >= best, f"{route}: count went down from {best} to {n} before any delete"

@@ -13,6 +13,7 @@ import pytest
 
 from rb_helpers import LINTAS, REPO, doc_token, lintas, write_jsonl
 from search.engine import Engine
+from search.errors import DocumentNotFound
 from search.request import SearchRequest
 
 pytestmark = pytest.mark.slow
@@ -51,7 +52,7 @@ def _assert_whole_commits(index) -> int:
         assert engine.document(f"doc{i}").id == f"doc{i}"
     if n < DOCS:
         assert engine.stats()["documents"] == n
-        with pytest.raises(Exception):
+        with pytest.raises(DocumentNotFound):
             engine.document(f"doc{n}")
     # Searchable, not just stored: a sample of words unique to one document.
     for i in sorted({0, n // 2, n - 1} if n else set()):

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from rb_helpers import doc_token, write_jsonl
-from search import engine as engine_module
+from search import searchers
 from search.engine import Engine
 from search.errors import DocumentNotFound
 from search.indexer import Indexer
@@ -27,14 +27,14 @@ def test_running_engine_sees_updates_and_deletes(tmp_path):
     assert engine.count() == 20 and engine.search(SearchRequest(q="hubungan")).total == 20
 
     Indexer(index).index_paths([write_jsonl(tmp_path / "b.jsonl", range(10), text="Versi baru {tok} hubungan.")])
-    time.sleep(engine_module.REFRESH_EVERY + 0.05)
+    time.sleep(searchers.REFRESH_EVERY + 0.05)
     assert engine.count() == 20
     assert engine.search(SearchRequest(q="hubungan")).total == 20
     assert engine.search(SearchRequest(q="baru")).total == 10
     assert [h.id for h in engine.search(SearchRequest(q=doc_token(3))).hits] == ["doc3"]
 
     Indexer(index).delete(["doc15", "doc16"])
-    time.sleep(engine_module.REFRESH_EVERY + 0.05)
+    time.sleep(searchers.REFRESH_EVERY + 0.05)
     assert engine.count() == 18
     with pytest.raises(DocumentNotFound):
         engine.document("doc15")
@@ -46,7 +46,7 @@ def test_threads_never_go_back_in_time(tmp_path, monkeypatch):
     recently that thread last checked (a client's requests land on any server thread)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    monkeypatch.setattr(engine_module, "REFRESH_EVERY", 3600.0)  # no periodic check at all
+    monkeypatch.setattr(searchers, "REFRESH_EVERY", 3600.0)  # no periodic check at all
     index = tmp_path / "ix"
     Indexer(index).index_paths([write_jsonl(tmp_path / "a.jsonl", range(10))])
     engine = Engine(index)

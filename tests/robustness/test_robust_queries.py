@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analyzers import LANGS
 from bench.soak import NASTY_QUERIES, PARAM_VALUES, RAW_QUERY_STRINGS, lone_surrogates
 from search.errors import BadRequest, LintasError
-from search.request import LANGS, MAX_QUERY_CHARS, SORTS, SearchRequest
+from search.request import MAX_QUERY_CHARS, SORTS, SearchRequest
 
 # Far above the engine's 2 s collection budget, far below "hung": what a request may take
 # on two shared cores, parsing and snippets included.

@@ -2,7 +2,7 @@
 
 from math import isclose, log
 
-from whoosh import fields, index, scoring
+from whoosh import fields, scoring
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Term
 
@@ -48,7 +48,7 @@ def test_searcher_uses_bm25_idf_and_keeps_field_b():
 def test_n_is_the_documents_of_the_fields_language(engine):
     # Seeds: 1 Persian and 4 Indonesian documents. A Persian word's idf counts
     # Persian documents only, as Lucene's docCount counts documents with the field.
-    from search.engine import weighting
+    from search.ranking import weighting
 
     with engine._ix.searcher(weighting=weighting()) as s:
         n_fa, n_id = s.doc_frequency("lang", "fa"), s.doc_frequency("lang", "id")
@@ -63,7 +63,7 @@ def test_average_length_is_over_the_fields_language(engine):
     # Whoosh divides a field's total length by every document of the index: with
     # 1 Persian and 4 Indonesian seeds, the Persian article looked 5x longer than
     # the Persian average. Over the field's own documents it is exactly average.
-    from search.engine import weighting
+    from search.ranking import weighting
 
     with engine._ix.searcher(weighting=weighting()) as s:
         total = s.reader().field_length("body_fa")

@@ -1,18 +1,18 @@
-"""Loaders and news clean-up of search/documents.py, on the real seeds and on small files."""
+"""Loaders (search/documents.py) and news clean-up (search/cleanup.py, search/datelines.py), on the real seeds and on small files."""
 
 from __future__ import annotations
 
-import doctest
 import gzip
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import search.documents
-from search.documents import Document, LoadError, clean_text, iter_documents
+from search.cleanup import clean_text
+from search.documents import Document, LoadError, iter_documents
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -176,10 +176,6 @@ def test_clean_text_output_lines_are_input_lines_in_order(text):
     for line in cleaned.split("\n") if cleaned else []:
         # each kept line is an input line, or the tail of one whose glued boilerplate was peeled off
         assert any(src == line or src.strip().endswith(line) for src in remaining), line
-
-
-def test_docstring_examples():
-    assert doctest.testmod(search.documents).failed == 0
 
 
 # ---------------------------------------------------------------- .txt files

@@ -7,6 +7,7 @@ import pytest
 from search import storage
 from search.documents import Document
 from search.engine import Engine
+from search.errors import IndexVersionMismatch
 from search.indexer import Indexer
 from search.request import SearchRequest
 
@@ -70,9 +71,9 @@ def test_bad_items_are_reported_and_the_rest_indexed(tmp_path):
 def test_schema_version_mismatch_asks_for_rebuild(tmp_path):
     Indexer(tmp_path).add_documents([doc(1)])
     (tmp_path / storage.MARKER).write_text(json.dumps({"schema": -1}))
-    with pytest.raises(storage.IndexVersionMismatch, match="--rebuild"):
+    with pytest.raises(IndexVersionMismatch, match="--rebuild"):
         Engine(tmp_path)
-    with pytest.raises(storage.IndexVersionMismatch):
+    with pytest.raises(IndexVersionMismatch):
         Indexer(tmp_path).add_documents([doc(2)])
     Indexer(tmp_path).add_documents([doc(2)], rebuild=True)
     assert ids(tmp_path, "kabar") == ["d2"]

@@ -6,8 +6,8 @@ import pytest
 from whoosh import query as wq
 from whoosh.collectors import TopCollector
 
-from search.engine import weighting
 from search.plan import NULL, StreamingOr, TermCache, prune, union
+from search.ranking import weighting
 from search.request import SearchRequest
 
 
@@ -65,7 +65,7 @@ def test_and_not_with_absent_exclusion_is_its_positive_part(exists):
 def test_pruned_query_ranks_exactly_as_the_full_one(engine, searcher, exists, text):
     # Exhaustive scoring on both sides (no block-quality skipping): the pruned
     # query must give the same documents with the same scores.
-    full = union(list(engine._parts(engine._present_langs(searcher), text).values()))
+    full = union(list(engine._parts(engine.searchers.present_langs(searcher), text).values()))
 
     def ranking(q):
         collector = TopCollector(limit=50, usequality=False)
@@ -94,7 +94,7 @@ def test_counts_per_language_match_whooshs_grouping(engine, searcher, text, lang
     # The engine counts each language's part straight off its matchers; Whoosh's
     # grouping collector over the whole query is the reference.
     res = engine.search(SearchRequest(q=text, lang=lang))
-    full = union(list(engine._parts(engine._present_langs(searcher), text).values()))
+    full = union(list(engine._parts(engine.searchers.present_langs(searcher), text).values()))
     expected = {}
     if full is not NULL:
         grouped = searcher.search(full, limit=None, scored=False, groupedby="lang").groups("lang")

@@ -9,8 +9,8 @@ D003 = "003_b8878e3335182e53"
 
 
 def _respell(engine, text, langs=("fa", "id")):
-    searcher = engine._searcher()
-    return rs.respell(searcher, engine._term_cache(searcher), text, langs)
+    searcher = engine.searchers.searcher()
+    return rs.respell(searcher, engine.searchers.terms(searcher), text, langs)
 
 
 def test_persian_words_typed_without_their_space_are_split(engine):
@@ -62,13 +62,13 @@ def test_only_the_first_few_unknown_words_are_tried(engine):
 
 
 def test_past_the_deadline_nothing_is_tried(engine):
-    searcher = engine._searcher()
-    r = rs.respell(searcher, engine._term_cache(searcher), "روابطایران", ("fa", "id"), deadline=0)
+    searcher = engine.searchers.searcher()
+    r = rs.respell(searcher, engine.searchers.terms(searcher), "روابطایران", ("fa", "id"), deadline=0)
     assert (r.query, r.readings, r.suggestion) == ("روابطایران", {}, None)
 
 
 def test_both_halves_must_be_words_the_index_holds(engine):
-    searcher = engine._searcher()
-    exists = engine._term_cache(searcher)
+    searcher = engine.searchers.searcher()
+    exists = engine.searchers.terms(searcher)
     assert rs.split(searcher.reader(), exists, "روابطایران", "fa") == "روابط ایران"
     assert rs.split(searcher.reader(), exists, "روابطقزقز", "fa") is None

@@ -28,8 +28,8 @@ def _seed_documents() -> list[Document]:
     rng = random.Random(7)
     docs = []
     for path in sorted(SEEDS.glob("*.txt")):
-        lines = [l.strip() for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
-        sentences = [s for l in lines[1:] for s in re.split(r"(?<=[.!?؟])\s+", l) if len(s) > 20]
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        sentences = [s for line in lines[1:] for s in re.split(r"(?<=[.!?؟])\s+", line) if len(s) > 20]
         for i in range(30):
             k = rng.randint(1, 4)
             start = rng.randrange(len(sentences))
@@ -141,7 +141,7 @@ def test_top_breaks_ties_by_lower_docnum():
 
 
 def test_posting_lists_decode_to_whooshs_own(engine):
-    reader = engine._searcher().reader()
+    reader = engine.searchers.searcher().reader()
     for leaf, _offset in reader.leaf_readers():
         for fieldname in ("body_id", "body_fa"):
             for btext in list(leaf.lexicon(fieldname))[:60]:
@@ -159,15 +159,15 @@ def test_posting_lists_decode_to_whooshs_own(engine):
 
 
 def test_past_the_deadline_terms_count_as_absent(engine):
-    stats = vectorized.TermStats(engine._searcher())
+    stats = vectorized.TermStats(engine.searchers.searcher())
     q = wq.Or([wq.Term("body_id", "iran"), wq.Term("body_fa", "ایران")])
-    assert len(vectorized.match(engine._searcher(), q, stats)) > 0
+    assert len(vectorized.match(engine.searchers.searcher(), q, stats)) > 0
     stats.deadline = 0.0  # long past
-    assert len(vectorized.match(engine._searcher(), q, stats)) == 0
+    assert len(vectorized.match(engine.searchers.searcher(), q, stats)) == 0
 
 
 def test_positions_equal_whooshs_decoders(engine):
-    reader = engine._searcher().reader()
+    reader = engine.searchers.searcher().reader()
     checked = 0
     for leaf, _offset in reader.leaf_readers():
         for fieldname in ("body_id", "title_id", "body_fa", "title_fa"):

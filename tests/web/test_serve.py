@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -23,8 +24,8 @@ START_LINE = re.compile(
 )
 
 
-def test_serve_is_added_to_the_search_cli():
-    assert {"index", "search", "stats", "serve"} <= set(cli.commands)
+def test_lintas_collects_the_search_commands_and_serve():
+    assert set(cli.list_commands(click.Context(cli))) == {"index", "delete", "search", "stats", "serve"}
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
     for option in ("--host", "--port", "--index", "--workers", "--threads"):

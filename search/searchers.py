@@ -1,0 +1,103 @@
+"""One Whoosh searcher per thread, replaced when another process commits to the index.
+
+A re-index then shows up without a restart, and a searcher that a commit broke
+mid-query gets one retry on the new index. What a thread derives from its
+searcher (the languages present, which terms exist, BM25 constants) is kept
+beside it and rebuilt with it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from analyzers import LANGS
+
+from . import vectorized
+from .plan import TermCache
+from .ranking import weighting
+
+REFRESH_EVERY = 0.2  # seconds between checks for a newer index generation
+
+# What a searcher of an index whose files a commit removed raises, deep inside
+# Whoosh (a None reader, a closed file, a short read).
+STALE_ERRORS = (TypeError, AttributeError, OSError, ValueError, IndexError)
+
+
+class SearcherPool:
+    def __init__(self, ix):
+        self._ix = ix
+        self._local = threading.local()
+        # The newest index generation any thread has opened: a thread holding an older
+        # one refreshes at once, so a client whose requests land on different threads
+        # never sees the index go back in time (a count drop, a document gone and back).
+        self._newest = 0
+        self._newest_lock = threading.Lock()
+
+    def searcher(self):
+        """This thread's searcher, refreshed if the index has a newer generation."""
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        now = time.monotonic()
+        if searcher is None:
+            local.searcher, local.checked = self._open(), now
+        elif now - local.checked > REFRESH_EVERY or generation(searcher) < self._newest:
+            local.checked = now
+            if not searcher.up_to_date():
+                # A fresh searcher, not searcher.refresh(): refresh() reuses the readers of
+                # segments it already has, and Whoosh compares segments by id only, so
+                # deletions in an old segment (updates, deletes) would stay invisible.
+                local.searcher = self._open()
+                searcher.close()
+        opened = generation(local.searcher)
+        if opened > self._newest:
+            with self._newest_lock:
+                self._newest = max(self._newest, opened)
+        return local.searcher
+
+    def _open(self):
+        return self._ix.searcher(weighting=weighting())
+
+    def retrying(self, work):
+        """Run `work(searcher)`; once more on a fresh searcher if a commit broke it.
+
+        Whoosh opens some per-document files of a segment lazily, on first use. When
+        another process's commit merges that segment away in between, its files are
+        gone and the old searcher fails deep inside Whoosh (a None reader). A
+        searcher that is no longer up to date gets one retry on the new index.
+        """
+        searcher = self.searcher()
+        try:
+            return work(searcher)
+        except STALE_ERRORS:
+            if searcher.up_to_date():
+                raise  # not a stale index: a real bug, let it show
+            self._local.searcher = None
+            return work(self.searcher())
+
+    def present_langs(self, searcher) -> tuple[str, ...]:
+        """The languages the searcher's index holds documents of (all if it is empty)."""
+        local = self._local.__dict__
+        if local.get("present_for") is not searcher:
+            local["present_for"] = searcher
+            local["present"] = tuple(
+                lang for lang in LANGS if searcher.doc_frequency("lang", lang)) or LANGS
+        return local["present"]
+
+    def terms(self, searcher) -> TermCache:
+        cache = self._local.__dict__.get("terms")
+        if cache is None or cache.reader is not searcher.reader():
+            cache = self._local.terms = TermCache(searcher.reader())
+        return cache
+
+    def term_stats(self, searcher) -> vectorized.TermStats:
+        stats = self._local.__dict__.get("stats")
+        if stats is None or stats.searcher is not searcher:
+            stats = self._local.stats = vectorized.TermStats(searcher)
+        return stats
+
+
+def generation(searcher) -> int:
+    """The index generation a searcher reads; an index with no segments yet has none."""
+    found = searcher.reader().generation()
+    return -1 if found is None else found

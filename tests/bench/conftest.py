@@ -1,8 +1,0 @@
-"""bench/ is not an installed package: put the repository root on sys.path for its tests."""
-
-import sys
-from pathlib import Path
-
-ROOT = str(Path(__file__).resolve().parents[2])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
