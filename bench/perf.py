@@ -33,7 +33,7 @@ from bench import http_load, peers  # noqa: E402
 
 SECTIONS = ("build", "query", "http", "cli")
 # The modules of search/ that decide what an index holds (see Bench._hash_code).
-INDEX_MODULES = ("schema", "indexer", "documents", "storage")
+INDEX_MODULES = ("schema", "indexer", "documents", "storage", "dedup")
 ENGINE_ORDER = ("lintas", "whoosh", "fts5")
 
 

@@ -3,26 +3,30 @@
 One Engine serves many threads (search/searchers.py keeps a searcher per thread
 and refreshes it when another process commits). A query gets a time budget;
 past it, the results collected so far are returned rather than holding a thread
-hostage. What people type (words, AND/OR/NOT, phrases) is counted and ranked
+hostage. What people type (words, AND/OR/NOT, phrases) is matched and scored
 over whole posting arrays (search/vectorized.py); the rest takes Whoosh's own
-matchers (search/collect.py). Both give the same scores and order.
+matchers (search/collect.py). Both give the same scores; filters, facets, the
+timeline, the order and near-duplicate folding are then array work on every
+match (search/browse.py).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
 
 from analyzers import LANGS
 
-from . import collect, storage, vectorized
+from . import article, browse, collect, columns, completions, storage, vectorized
 from .documents import Document
 from .errors import DocumentNotFound
 from .plan import confine, prune, union
 from .query import make_parser, parse
-from .request import SearchRequest
+from .request import MAX_QUERY_CHARS, SearchRequest
 from .respell import respell
 from .results import Hit, SearchResults
 from .schema import body_field
@@ -60,6 +64,36 @@ class Engine:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         return _to_document(fields)
 
+    def article(self, doc_id: str, q: str = "", similar: int = article.MORE_LIKE_THIS) -> article.Article:
+        """One document with the words of `q` marked, and its closest other articles.
+
+        :raise DocumentNotFound: no document has that id.
+        """
+        def work(searcher):
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                raise DocumentNotFound(f"no document with id {doc_id!r}")
+            doc = _to_document(searcher.stored_fields(docnum))
+            terms = set()
+            if q.strip() and len(q) <= MAX_QUERY_CHARS:
+                parts = self._parts((doc.lang or "en",), q, self.searchers.terms(searcher))
+                terms = query_terms(searcher.reader(), union(list(parts.values())))
+            found = article.read(searcher, docnum, doc, terms)
+            # Its own near-duplicates are not "more like this".
+            cols = columns.for_reader(searcher.reader())
+            code = cols.dup[docnum]
+            copies = np.flatnonzero(cols.dup == code)[:50] if code != columns.NO_CODE else []
+            exclude = {doc.id, *(searcher.stored_fields(int(d))["id"] for d in copies)}
+            return found, article.key_words(searcher.reader(), doc), exclude
+
+        found, words, exclude = self.searchers.retrying(work)
+        more = article.more_like_this(self, found.document, words, exclude, similar) if similar else []
+        return replace(found, similar=more)
+
+    def complete(self, text: str, limit: int = 8) -> list[completions.Completion]:
+        """Surface words of the index completing the last word of `text` (search/completions.py)."""
+        return self.searchers.retrying(lambda searcher: completions.complete(searcher.reader(), text, limit))
+
     def stats(self) -> dict:
         searcher = self.searchers.searcher()
         reader = searcher.reader()
@@ -89,40 +123,34 @@ class Engine:
         # Every present language is parsed: the facets count the others too.
         parts = self._parts(dict.fromkeys(present + langs), respelled.query, exists)
         q = union([parts[lang] for lang in langs if lang in parts])
-        filters = collect.filters(req)
-        hits, facets = [], {}
-        start = (req.page - 1) * req.per_page
-        if self.vectorize and not filters and req.sort != "date" and all(
-            vectorized.supports(p, searcher.schema) for p in parts.values()
-        ):
-            # What people type (words, AND/OR/NOT): counted and ranked in one pass
-            # over whole posting arrays (search/vectorized.py).
+        if self.vectorize and all(vectorized.supports(p, searcher.schema) for p in parts.values()):
+            # What people type (words, AND/OR/NOT, phrases): every match scored in
+            # one pass over whole posting arrays (search/vectorized.py).
             stats = self.searchers.term_stats(searcher)
             stats.deadline = deadline
             matched = {lang: vectorized.match(searcher, part, stats) for lang, part in parts.items()}
-            facets = {lang: len(m) for lang, m in sorted(matched.items()) if len(m)}
-            ranked = vectorized.union([matched[lang] for lang in langs if lang in matched])
-            page = [_Ranked(searcher, docnum, score)
-                    for score, docnum in ranked.top(req.page * req.per_page)[start:]]
         else:
-            # The other languages' counts stay visible when one is picked (facets).
-            if parts:
-                facets = collect.lang_counts(searcher, parts, filters, deadline)
-            page = []
-            if q is not wq.NullQuery:
-                # No lang: filter needed: each part matches only its language's documents.
-                page = collect.top(searcher, q, filters, req, deadline)[start:start + req.per_page]
-        if page:
+            matched = {lang: collect.matches(searcher, part, deadline) for lang, part in parts.items()}
+        # Filters, facets, timeline, order and near-duplicate folding (search/browse.py).
+        refined = browse.refine(searcher, matched, req, langs)
+        hits = []
+        if refined.page:
             terms = query_terms(searcher.reader(), q) if req.snippets else set()
-            hits = [_hit(searcher, terms, hit, req.snippets) for hit in page]
-        total = facets.get(req.lang, 0) if req.lang else sum(facets.values())
+            for score, docnum, similar, count in refined.page:
+                hit = _hit(searcher, terms, _Ranked(searcher, docnum, score), req.snippets)
+                if count:
+                    hit = replace(hit, similar_count=count, similar=[_brief(searcher, d) for d in similar])
+                hits.append(hit)
+        total = refined.total
         suggestion = respelled.suggestion
         if suggestion is None and req.page == 1 and total < 3 and time.perf_counter() < deadline:
             suggestion = suggest(searcher, exists, req.q, langs)
         return SearchResults(
             query=req.q, total=total, page=req.page, per_page=req.per_page,
             took_ms=(time.perf_counter() - started) * 1000, hits=hits,
-            facets={"lang": facets}, suggestion=suggestion, respelled=respelled.readings,
+            facets={"lang": refined.lang_counts, "source": refined.source_counts}, suggestion=suggestion,
+            respelled=respelled.readings, total_collapsed=refined.total_collapsed,
+            histogram=refined.histogram.to_dict() if refined.histogram else None,
         )
 
     # -- internals
@@ -174,6 +202,14 @@ def _hit(searcher, terms: set[tuple[str, str]], hit, with_snippet: bool) -> Hit:
         snippet=text, date=date.date().isoformat() if date else None,
         source=fields.get("source"), url=fields.get("url"),
     )
+
+
+def _brief(searcher, docnum: int) -> dict:
+    """A folded near-duplicate as a result lists it."""
+    fields = searcher.stored_fields(docnum)
+    date = fields.get("date")
+    return {"id": fields["id"], "title": fields.get("title", ""), "source": fields.get("source"),
+            "date": date.date().isoformat() if date else None}
 
 
 def _to_document(fields: dict) -> Document:

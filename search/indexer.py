@@ -23,7 +23,7 @@ from whoosh.writing import CLEAR
 
 from analyzers import detect_lang
 
-from . import storage
+from . import dedup, storage
 from .documents import Document, LoadError, iter_documents
 from .errors import IndexBusy, IndexVersionMismatch
 from .schema import SCHEMA_VERSION, body_field, title_field
@@ -67,7 +67,7 @@ def content_hash(doc: Document, lang: str) -> str:
     return hashlib.sha1(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def to_fields(doc: Document, lang: str, digest: str) -> dict:
+def to_fields(doc: Document, lang: str, digest: str, clusterer: dedup.Clusterer | None = None) -> dict:
     fields = {
         "id": doc.id,
         "lang": lang,
@@ -76,7 +76,10 @@ def to_fields(doc: Document, lang: str, digest: str) -> dict:
         "hash": digest,
         title_field(lang): doc.title,
         body_field(lang): doc.text,
+        "words": f"{doc.title}\n{doc.text}",
     }
+    if clusterer is not None:
+        fields.update(clusterer.fields(doc.text, digest))
     if doc.source:
         fields["source"] = doc.source
     if doc.url:
@@ -178,6 +181,7 @@ class Indexer:
             big = total is None or total >= PARALLEL_MIN_DOCS
             procs = min(2, os.cpu_count() or 1) if big else 1
         writer = self._writer(ix, procs)
+        clusterer = dedup.Clusterer(None if rebuild else ix.reader())
         pending = 0
         bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
         try:
@@ -194,15 +198,16 @@ class Indexer:
                     seen.add(item.id)
                     continue
                 if old is not None or item.id in seen:
-                    writer.update_document(**to_fields(item, lang, digest))
+                    writer.update_document(**to_fields(item, lang, digest, clusterer))
                     report.updated += 1
                 else:
-                    writer.add_document(**to_fields(item, lang, digest))
+                    writer.add_document(**to_fields(item, lang, digest, clusterer))
                     report.added += 1
                 seen.add(item.id)
                 pending += 1
                 if not rebuild and pending >= self.commit_every:
                     writer.commit()
+                    clusterer.committed(ix.reader())
                     writer = self._writer(ix, procs)
                     pending = 0
         except BaseException:
@@ -210,6 +215,7 @@ class Indexer:
             raise
         finally:
             bar.close()
+            clusterer.close()
         if rebuild:
             # CLEAR drops every older segment in the same atomic commit.
             writer.commit(mergetype=CLEAR)

@@ -13,7 +13,9 @@ from analyzers import LANGS
 
 from .errors import BadRequest
 
-SORTS = ("relevance", "date")
+# "date" is the older name of "newest", kept for the CLI and old links.
+SORTS = ("relevance", "newest", "oldest", "date")
+HISTOGRAMS = ("auto", "day", "week", "month", "year")
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
 # Deep pages cost a full top-(page*per_page) collection; nobody reads result 10,001.
@@ -31,6 +33,10 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     snippets: bool = True
+    # Fold near-duplicates into one result (search/dedup.py); False lists every copy.
+    collapse: bool = True
+    # None: no timeline; "auto" picks the interval by the span (search/histogram.py).
+    histogram: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.q, str) or not self.q.strip():
@@ -44,6 +50,8 @@ class SearchRequest:
             raise BadRequest(f"unknown language {_clip(self.lang)}: use one of {', '.join(LANGS)}")
         if self.sort not in SORTS:
             raise BadRequest(f"unknown sort {_clip(self.sort)}: use one of {', '.join(SORTS)}")
+        if self.histogram is not None and self.histogram not in HISTOGRAMS:
+            raise BadRequest(f"unknown histogram {_clip(self.histogram)}: use one of {', '.join(HISTOGRAMS)}")
         if not isinstance(self.page, int) or self.page < 1:
             raise BadRequest(f"page must be a whole number >= 1, not {self.page!r}")
         if not isinstance(self.per_page, int) or not 1 <= self.per_page <= MAX_PER_PAGE:

@@ -15,6 +15,10 @@ class Hit:
     date: str | None = None  # ISO 8601 date
     source: str | None = None
     url: str | None = None
+    # Near-duplicates folded into this result (search/dedup.py): how many also
+    # match, and the first of them as {"id", "title", "source", "date"}.
+    similar_count: int = 0
+    similar: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,15 @@ class SearchResults:
     suggestion: str | None = None
     # Words no document contains, each also searched as its likely reading (search/respell.py).
     respelled: dict[str, str] = field(default_factory=dict)
+    # Results once near-duplicates are folded (== total with collapse off).
+    total_collapsed: int | None = None
+    histogram: dict | None = None  # search.histogram.Histogram.to_dict(), when asked for
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
             "total": self.total,
+            "total_collapsed": self.total if self.total_collapsed is None else self.total_collapsed,
             "page": self.page,
             "per_page": self.per_page,
             "took_ms": round(self.took_ms, 3),
@@ -41,4 +49,5 @@ class SearchResults:
             "facets": self.facets,
             "suggestion": self.suggestion,
             "respelled": self.respelled,
+            "histogram": self.histogram,
         }

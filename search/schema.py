@@ -7,13 +7,15 @@ statistics (document frequency, length) stay per language.
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Existence
 
 from analyzers import LANGS, analyzer_for
+from analyzers.words import SurfaceWordsTokenizer
 
 # Bumped whenever the schema or an analyzer changes what is indexed: an index of
 # another version must be rebuilt (`lintas index --rebuild`), not silently mixed.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def title_field(lang: str) -> str:
@@ -34,6 +36,15 @@ def text_fields(langs=LANGS) -> list[str]:
     return [f for lang in langs for f in (title_field(lang), body_field(lang))]
 
 
+class WORDS(TEXT):
+    """A text field that records only which documents hold each surface word."""
+
+    def __init__(self):
+        super().__init__(analyzer=SurfaceWordsTokenizer(), phrase=False)
+        self.format = Existence(field_boost=1.0)
+        self.scorable = False
+
+
 def build_schema() -> Schema:
     fields = {
         "id": ID(stored=True, unique=True, sortable=True),
@@ -45,6 +56,12 @@ def build_schema() -> Schema:
         "text": STORED(),
         # Content hash: re-indexing an unchanged document is a no-op.
         "hash": ID(sortable=True),
+        # Surface words of title and text, for completions (search/completions.py):
+        # only which documents hold a word is kept, no frequencies or positions.
+        "words": WORDS(),
+        # Near-duplicates (search/dedup.py): MinHash band keys, and the cluster label.
+        "lsh": KEYWORD(scorable=False),
+        "dup": ID(sortable=True),
     }
     for lang in LANGS:
         analyzer = analyzer_for(lang)

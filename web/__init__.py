@@ -41,21 +41,23 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.extensions[_ENGINE_LOCK] = threading.Lock()
 
-    from . import errors, views
+    from . import errors, reader, views
 
     errors.register(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(reader.bp)
     app.after_request(_security_headers)
     return app
 
 
 def _security_headers(response):
-    # The page needs no script and nothing from other origins: say so, so that
-    # an escaping bug in a snippet still cannot run code.
+    # Nothing from other origins and no inline script: the only script is our own
+    # file (completions while typing), so an escaping bug in a snippet still
+    # cannot run code.
     response.headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'",
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.errors import LintasError
 
-API_PREFIXES = ("/search", "/documents/", "/health", "/openapi.json")
+API_PREFIXES = ("/search", "/suggest", "/documents/", "/health", "/openapi.json")
 
 
 def error_body(message: str, status: int) -> dict:

@@ -7,7 +7,9 @@ route in the app's URL map is described here, so the two cannot drift apart.
 from __future__ import annotations
 
 from analyzers import LANGS
-from search.request import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from search.calendars import CALENDARS
+from search.completions import MAX_LIMIT
+from search.request import HISTOGRAMS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
 
 
 def _param(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -28,13 +30,23 @@ SEARCH_PARAMETERS = [
            required=True),
     _param("lang", {"type": "string", "enum": list(LANGS)}, "Only documents in this language."),
     _param("source", {"type": "string"}, "Only documents from this source."),
-    _param("from", {"type": "string", "format": "date"}, "Only documents dated on or after this ISO date."),
-    _param("to", {"type": "string", "format": "date"}, "Only documents dated on or before this ISO date."),
-    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Result order."),
+    _param("from", {"type": "string"}, "Only documents dated on or after this date: ISO (2024-02-18), or "
+           "Jalali with calendar=jalali (1402-11-29); a date in Persian digits (۱۴۰۲/۱۱/۲۹) is Jalali."),
+    _param("to", {"type": "string"}, "Only documents dated on or before this date (as for from)."),
+    _param("calendar", {"type": "string", "enum": list(CALENDARS), "default": "gregorian"},
+           "The calendar of from and to."),
+    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
+           "Result order: relevance, newest or oldest first (undated documents last); date = newest."),
+    _param("collapse", {"type": "integer", "enum": [0, 1], "default": 1},
+           "1: near-duplicate articles are one result, the others listed in its similar; 0: every copy."),
     _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
            "Results per page."),
 ]
+
+HISTOGRAM_PARAMETER = _param(
+    "histogram", {"type": "string", "enum": list(HISTOGRAMS)},
+    "Also count the matches per day, week, month or year; auto picks by the span of their dates.")
 
 SPEC = {
     "openapi": "3.0.3",
@@ -58,10 +70,41 @@ SPEC = {
         "/search": {
             "get": {
                 "summary": "Ranked search results with highlighted snippets",
-                "parameters": SEARCH_PARAMETERS,
+                "parameters": [*SEARCH_PARAMETERS, HISTOGRAM_PARAMETER],
                 "responses": {
                     "200": _ok("Results", "#/components/schemas/SearchResults"),
                     "400": _error("Bad parameter; the message says which and how to fix it"),
+                    "503": _error("No index has been built yet"),
+                },
+            }
+        },
+        "/articles/{id}": {
+            "get": {
+                "summary": "The article page (HTML): full text with the words of q marked, more like this",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _param("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "Query whose words are marked."),
+                ],
+                "responses": {
+                    "200": {"description": "HTML page", "content": {"text/html": {}}},
+                    "404": {"description": "No document with that id (HTML for a browser, else JSON)",
+                            "content": {"text/html": {}, "application/json": {}}},
+                    "503": _error("No index has been built yet"),
+                },
+            }
+        },
+        "/suggest": {
+            "get": {
+                "summary": "Completions of the last word typed, from the index's own words",
+                "parameters": [
+                    _param("q", {"type": "string", "maxLength": MAX_QUERY_CHARS},
+                           "What has been typed so far; its last word is completed.", required=True),
+                    _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 8},
+                           "At most this many completions."),
+                ],
+                "responses": {
+                    "200": _ok("Completions, most documents first", "#/components/schemas/Suggestions"),
+                    "400": _error("Bad parameter"),
                     "503": _error("No index has been built yet"),
                 },
             }
@@ -117,26 +160,72 @@ SPEC = {
                     "date": {"type": "string", "format": "date", "nullable": True},
                     "source": {"type": "string", "nullable": True},
                     "url": {"type": "string", "nullable": True},
+                    "similar_count": {"type": "integer",
+                                      "description": "Near-duplicates of this result that also match, folded into it"},
+                    "similar": {"type": "array", "description": "The first of them",
+                                "items": {"$ref": "#/components/schemas/Brief"}},
+                },
+            },
+            "Brief": {
+                "type": "object",
+                "required": ["id", "title"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "source": {"type": "string", "nullable": True},
+                    "date": {"type": "string", "format": "date", "nullable": True},
+                },
+            },
+            "Histogram": {
+                "type": "object",
+                "required": ["interval", "buckets", "undated"],
+                "properties": {
+                    "interval": {"type": "string", "enum": [h for h in HISTOGRAMS if h != "auto"]},
+                    "buckets": {"type": "array", "items": {
+                        "type": "object", "required": ["start", "end", "count"],
+                        "properties": {"start": {"type": "string", "format": "date"},
+                                       "end": {"type": "string", "format": "date",
+                                               "description": "Last day of the period, inclusive"},
+                                       "count": {"type": "integer"}}}},
+                    "undated": {"type": "integer", "description": "Matches without a date, not counted in buckets"},
+                },
+            },
+            "Suggestions": {
+                "type": "object",
+                "required": ["ok", "query", "suggestions"],
+                "properties": {
+                    "ok": {"type": "boolean", "enum": [True]},
+                    "query": {"type": "string"},
+                    "suggestions": {"type": "array", "items": {
+                        "type": "object", "required": ["text", "word", "documents"],
+                        "properties": {"text": {"type": "string", "description": "The query with its last word completed"},
+                                       "word": {"type": "string"},
+                                       "documents": {"type": "integer"}}}},
                 },
             },
             "SearchResults": {
                 "type": "object",
-                "required": ["ok", "query", "total", "page", "per_page", "took_ms", "results", "facets",
-                             "suggestion", "respelled"],
+                "required": ["ok", "query", "total", "total_collapsed", "page", "per_page", "took_ms", "results",
+                             "facets", "suggestion", "respelled", "histogram"],
                 "properties": {
                     "ok": {"type": "boolean", "enum": [True]},
                     "query": {"type": "string"},
-                    "total": {"type": "integer"},
+                    "total": {"type": "integer", "description": "Matching documents"},
+                    "total_collapsed": {"type": "integer",
+                                        "description": "Results once near-duplicates are folded (total with collapse=0); pages count these"},
                     "page": {"type": "integer"},
                     "per_page": {"type": "integer"},
                     "took_ms": {"type": "number"},
                     "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                     "facets": {
                         "type": "object",
-                        "description": "Counts per facet value, e.g. {\"lang\": {\"fa\": 1, \"id\": 4}}",
+                        "description": "Counts per facet value: lang and source (at most 20 sources, most first), "
+                                       "e.g. {\"lang\": {\"fa\": 1, \"id\": 4}, \"source\": {\"Pars Today\": 2}}",
                         "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}},
                     },
                     "suggestion": {"type": "string", "nullable": True, "description": "Did you mean"},
+                    "histogram": {"allOf": [{"$ref": "#/components/schemas/Histogram"}], "nullable": True,
+                                  "description": "With histogram=...: matches per period; else null"},
                     "respelled": {
                         "type": "object",
                         "description": "Query words no document contains, each also searched as the "

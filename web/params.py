@@ -11,25 +11,51 @@ from __future__ import annotations
 from datetime import date
 from typing import Mapping
 
+from search.calendars import CALENDARS, BadDate, parse_date
 from search.errors import BadRequest
 from search.request import SearchRequest
 
 # Parameters the page carries from one link to the next (pagination, filters).
-SEARCH_PARAMS = ("q", "lang", "source", "from", "to", "sort", "page", "per_page")
+SEARCH_PARAMS = ("q", "lang", "source", "from", "to", "calendar", "sort", "collapse", "page", "per_page")
 
 
-def search_request(args: Mapping[str, str]) -> SearchRequest:
-    """Build a SearchRequest from query-string arguments; raises BadRequest."""
+def search_request(args: Mapping[str, str], histogram: str | None = None) -> SearchRequest:
+    """Build a SearchRequest from query-string arguments; raises BadRequest.
+
+    `histogram` is the default when the arguments name none (the page always
+    draws its timeline; the JSON API only when asked).
+    """
+    calendar = _calendar(args)
     return SearchRequest(
         q=args.get("q", ""),
         lang=_optional(args, "lang"),
         source=_optional(args, "source"),
-        date_from=_date(args, "from"),
-        date_to=_date(args, "to"),
+        date_from=_date(args, "from", calendar),
+        date_to=_date(args, "to", calendar),
         sort=_optional(args, "sort") or "relevance",
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", 10),
+        collapse=_flag(args, "collapse", True),
+        histogram=_optional(args, "histogram") or histogram,
     )
+
+
+def _calendar(args: Mapping[str, str]) -> str:
+    calendar = _optional(args, "calendar") or "gregorian"
+    if calendar not in CALENDARS:
+        raise BadRequest(f"unknown calendar {_shown(calendar)}: use one of {', '.join(CALENDARS)}")
+    return calendar
+
+
+def _flag(args: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _optional(args, name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise BadRequest(f"{name} must be 1 or 0, not {_shown(raw)}")
 
 
 def _optional(args: Mapping[str, str], name: str) -> str | None:
@@ -50,16 +76,15 @@ def _int(args: Mapping[str, str], name: str, default: int) -> int:
         raise BadRequest(f"{name} must be a whole number, e.g. {name}={default}, not {_shown(raw)}") from None
 
 
-def _date(args: Mapping[str, str], name: str) -> date | None:
+def _date(args: Mapping[str, str], name: str, calendar: str) -> date | None:
     raw = _optional(args, name)
     if raw is None:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(
-            f"{name} must be an ISO date like {name}=2024-06-30, not {_shown(raw)}"
-        ) from None
+        return parse_date(raw, calendar)
+    except BadDate as e:
+        example = "1402-11-29 (Jalali, or ۱۴۰۲-۱۱-۲۹)" if calendar == "jalali" else "2024-06-30"
+        raise BadRequest(f"{name} must be an ISO date like {name}={example}, not {_shown(raw)}: {e}") from None
 
 
 def _shown(raw: str, limit: int = 40) -> str:

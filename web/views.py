@@ -15,14 +15,13 @@ from markupsafe import Markup
 from search.documents import Document
 from search.errors import LintasError
 
-from . import current_engine
+from . import current_engine, timeline
+from .display import LANG_NAMES, date_label
 from .openapi import SPEC
 from .pagination import paginate
 from .params import SEARCH_PARAMS, search_request
 
 bp = Blueprint("views", __name__)
-
-LANG_NAMES = {"fa": "Persian", "id": "Indonesian", "en": "English"}
 
 
 @bp.get("/search")
@@ -58,7 +57,7 @@ def index() -> tuple[str, int]:
     if "q" not in request.args:
         return render_template("search.html", q=""), 200
     try:
-        search_req = search_request(request.args)
+        search_req = search_request(request.args, histogram="auto")
         results = current_engine().search(search_req)
     except LintasError as e:
         # Shown on the page with the box still filled in, so the user can fix it.
@@ -71,9 +70,13 @@ def index() -> tuple[str, int]:
         # The engine guarantees snippets are escaped except for <mark>; a test
         # indexes a <script> and checks it comes out escaped before we trust it here.
         hits=[(hit, Markup(hit.snippet)) for hit in results.hits],
-        pagination=paginate(results.page, results.per_page, results.total),
+        # Folded results paginate by what is listed: one line per cluster.
+        pagination=paginate(results.page, results.per_page, results.total_collapsed),
         lang_names=LANG_NAMES,
         page_url=_page_url,
+        date_label=date_label,
+        bars=timeline.bars(results.histogram or {}),
+        timeline_size=(timeline.WIDTH, timeline.HEIGHT, timeline.AXIS),
     ), 200
 
 

@@ -19,11 +19,13 @@ pytestmark = pytest.mark.browser
 
 PROBE = """() => ({
   pwned: typeof window.__pwned,
-  scripts: document.querySelectorAll('main script, main img, main svg, main iframe').length,
+  // The timeline's own SVG (figure.timeline) is the page's; any other would be the content's.
+  scripts: document.querySelectorAll('script:not([src="/static/suggest.js"]), main img, main svg:not(figure.timeline > svg), main iframe').length,
   handlers: [...document.querySelectorAll('main *')]
       .flatMap(el => [...el.attributes].map(a => a.name)).filter(n => n.startsWith('on')).length,
+  // An SVG link's href is an SVGAnimatedString: its baseVal is the text.
   jsLinks: [...document.querySelectorAll('a[href]')]
-      .filter(a => a.href.trim().toLowerCase().startsWith('javascript:')).length,
+      .filter(a => String(a.href.baseVal ?? a.href).trim().toLowerCase().startsWith('javascript:')).length,
   marks: document.querySelectorAll('.snippet mark').length,
 })"""
 

@@ -42,10 +42,13 @@ def results(index_dir: Path):
     out = {}
     for q in QUERIES:
         # Every match, sorted: equal scores are ordered by docnum, which differs
-        # between one segment and several.
-        pages = [engine.search(SearchRequest(q=q, per_page=100, page=p)) for p in (1, 2, 3)]
+        # between one segment and several. Unfolded, since which copy of a
+        # near-duplicate is shown depends on that order too; the number of
+        # clusters must not.
+        pages = [engine.search(SearchRequest(q=q, per_page=100, page=p, collapse=False)) for p in (1, 2, 3)]
         hits = [h for res in pages for h in res.hits]
-        out[q] = (pages[0].total, pages[0].facets,
+        folded = engine.search(SearchRequest(q=q, per_page=1)).total_collapsed
+        out[q] = (pages[0].total, folded, pages[0].facets,
                   sorted((-round(h.score, 4), h.id, h.snippet) for h in hits))
     return engine.count(), out
 

@@ -97,3 +97,31 @@ def screenshot(page, output_path):
         return shot
 
     return take
+
+
+@pytest.fixture(scope="session")
+def reader_index_dir(tmp_path_factory) -> Path:
+    """The seeds with dates, sources and URLs, a syndicated copy and a second Persian
+    report (tests/web/reader_corpus.py): what the reader's controls need to act on."""
+    from reader_corpus import reader_documents
+
+    path = tmp_path_factory.mktemp("reader-index")
+    report = Indexer(str(path)).add_documents(reader_documents())
+    assert not report.errors, report.errors
+    return path
+
+
+@pytest.fixture(scope="session")
+def reader_app(reader_index_dir):
+    return create_app({"INDEX_DIR": str(reader_index_dir), "TESTING": True})
+
+
+@pytest.fixture()
+def reader_client(reader_app):
+    return reader_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def reader_url(reader_app, serve_in_thread):
+    """The reader app on its own loopback port; tests pass absolute URLs (base_url is the seeds')."""
+    return serve_in_thread(reader_app)

@@ -14,10 +14,10 @@ from search.request import MAX_PER_PAGE, MAX_QUERY_CHARS
 from web import create_app
 from web.openapi import SPEC
 
-HIT_KEYS = {"id", "title", "lang", "score", "snippet", "date", "source", "url"}
+HIT_KEYS = {"id", "title", "lang", "score", "snippet", "date", "source", "url", "similar_count", "similar"}
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion",
-               "respelled"}
+RESULT_KEYS = {"ok", "query", "total", "total_collapsed", "page", "per_page", "took_ms", "results", "facets",
+               "suggestion", "respelled", "histogram"}
 
 
 def assert_error(response, status: int, *words: str) -> dict:

@@ -1,0 +1,105 @@
+"""/suggest latency: completions of typed prefixes at 100k documents, in CPU ms.
+
+    .venv/bin/python bench/suggest.py                 # 100k (builds and caches the index once)
+    .venv/bin/python bench/suggest.py --size 10000
+
+The prefixes are those a person types on the way to each bench query word (2 to
+8 characters, both languages). Each is completed by Lintas (search/completions.py:
+a sorted table of the `words` field, read once per index generation) and, beside it
+in the same process, by the plain Whoosh way: expand the prefix in the term
+dictionary and read each term's document frequency. Reported: CPU ms per
+completion (median, p90, p99), the one-off table build, and the ratio to Whoosh's
+way. The machine is shared: read the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from analyzers.words import fold_prefix  # noqa: E402
+from bench import corpus as corpus_mod  # noqa: E402
+from bench import perf  # noqa: E402
+from search import completions  # noqa: E402
+from search.engine import Engine  # noqa: E402
+
+
+def prefixes(queries, limit: int) -> list[str]:
+    out = []
+    for q in queries:
+        for term in q.terms:
+            word = fold_prefix(term.split()[0])
+            out.extend(word[:n] for n in range(2, min(len(word), 8) + 1))
+    return list(dict.fromkeys(out))[:limit]
+
+
+def whoosh_way(reader, prefix: str, limit: int = 8) -> list[tuple[int, str]]:
+    found = ((reader.doc_frequency("words", t), t.decode()) for t in reader.expand_prefix("words", prefix))
+    return heapq.nlargest(limit, found)
+
+
+def cpu_ms(fn, *args) -> tuple[float, object]:
+    start = time.process_time()
+    result = fn(*args)
+    return (time.process_time() - start) * 1000, result
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--prefixes", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3, help="passes over the prefixes; the median per prefix is kept")
+    args = ap.parse_args(argv)
+    bench = perf.Bench(perf.parse_args(["--sizes", str(args.size), "--engines", "lintas"]))
+    index_dir = bench.ensure_index("lintas", args.size)
+    engine = Engine(index_dir)
+    searcher = engine._searcher()
+    reader = searcher.reader()
+    words = prefixes(corpus_mod.load_queries(Path(bench.args.data)), args.prefixes)
+    build_ms, _ = cpu_ms(completions._table, reader)
+    table = completions._table(reader)
+    ours, theirs, agree = {p: [] for p in words}, {p: [] for p in words}, 0
+    for _ in range(args.repeat):
+        for p in words:
+            ms, got = cpu_ms(engine.complete, p, 8)
+            ours[p].append(ms)
+            ms, peer = cpu_ms(whoosh_way, reader, p)
+            theirs[p].append(ms)
+    for p in words:
+        got = [(c.documents, c.word) for c in engine.complete(p, 8)]
+        peer = whoosh_way(reader, p)
+        agree += sorted(got) == sorted(peer) or [n for n, _ in sorted(got)] == [n for n, _ in sorted(peer)]
+    ours_ms = [statistics.median(v) for v in ours.values()]
+    theirs_ms = [statistics.median(v) for v in theirs.values()]
+    by_len = {}
+    for p, ms in zip(words, ours_ms):
+        by_len.setdefault(min(len(p), 5), []).append(ms)
+    print(f"suggest at {args.size} documents ({reader.doc_count()} in the index), "
+          f"{len(words)} prefixes x {args.repeat} passes; machine shared and loaded")
+    print(f"  completion table: {len(table.terms)} surface words, built once in {build_ms:.0f} CPU ms")
+    print(f"  {'':24} {'median':>8} {'p90':>8} {'p99':>8} {'max':>8}  (CPU ms per completion)")
+    for name, ms in (("lintas (table)", ours_ms), ("whoosh expand_prefix", theirs_ms)):
+        print(f"  {name:24} {statistics.median(ms):8.3f} {pct(ms, 90):8.3f} {pct(ms, 99):8.3f} {max(ms):8.3f}")
+    for n in sorted(by_len):
+        label = f"{n}+ chars" if n == 5 else f"{n} chars"
+        print(f"    lintas, {label:13} {statistics.median(by_len[n]):8.3f} {pct(by_len[n], 99):8.3f}  ({len(by_len[n])} prefixes)")
+    ratio = statistics.median([t / o for o, t in zip(ours_ms, theirs_ms) if o > 0])
+    print(f"  whoosh / lintas, median per prefix: {ratio:.1f}x; same completions for {agree}/{len(words)} prefixes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Per-document values as numpy arrays: date (day number), source and cluster codes.
+
+Filters, facets, the timeline and near-duplicate folding all ask "what is this
+value for each matching document"; Whoosh answers one document at a time. A
+segment never changes once written, so its columns are read into arrays once
+per process (by segment id) and a search indexes them with its docnums.
+Strings (sources, cluster labels) become integer codes from one process-wide
+vocabulary, so that arrays of different segments line up.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from cachetools import LRUCache
+
+NO_DATE = 0  # day numbers are proleptic Gregorian ordinals (date.toordinal()), >= 1
+NO_CODE = -1
+_US_PER_DAY = 86_400 * 1_000_000
+_MISSING_DATE = 2**64 - 1  # Whoosh's column default for a document without a date
+_SEGMENTS_KEPT = 64
+
+
+@dataclass(frozen=True)
+class Columns:
+    day: np.ndarray  # int32 ordinal per top-level docnum, NO_DATE when undated
+    source: np.ndarray  # int32 code, NO_CODE when none
+    dup: np.ndarray  # int32 cluster code, NO_CODE in an index built before clusters
+
+    @cached_property
+    def has_dups(self) -> bool:
+        """Whether any two documents share a cluster (else folding changes nothing)."""
+        known = self.dup[self.dup != NO_CODE]
+        return len(np.unique(known)) < len(known)
+
+
+class _Vocabulary:
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+        self.names: list[str] = []
+        self.lock = threading.Lock()
+
+    def encode(self, values) -> np.ndarray:
+        with self.lock:
+            codes, names = self.codes, self.names
+            out = np.empty(len(values), dtype=np.int32)
+            for i, v in enumerate(values):
+                if not v:
+                    out[i] = NO_CODE
+                    continue
+                c = codes.get(v)
+                if c is None:
+                    c = codes[v] = len(names)
+                    names.append(v)
+                out[i] = c
+            return out
+
+    def code(self, value: str) -> int | None:
+        return self.codes.get(value)
+
+    def name(self, code: int) -> str:
+        return self.names[code]
+
+
+SOURCES = _Vocabulary()
+CLUSTERS = _Vocabulary()
+_CACHE: LRUCache = LRUCache(maxsize=_SEGMENTS_KEPT)
+_LOCK = threading.Lock()
+
+
+def leaves(reader) -> list[tuple[object, int]]:
+    return list(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else [(reader, 0)]
+
+
+def _segment_columns(leaf) -> Columns:
+    key = leaf.segment().segment_id()
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            return found
+    n = leaf.doc_count_all()
+    if leaf.has_column("date"):
+        raw = np.fromiter(leaf.column_reader("date", translate=False), dtype=np.uint64, count=n)
+        day = np.where(raw == _MISSING_DATE, NO_DATE, raw // _US_PER_DAY + 1).astype(np.int32)
+    else:
+        day = np.zeros(n, np.int32)
+    source = SOURCES.encode(list(leaf.column_reader("source"))) if leaf.has_column("source") \
+        else np.full(n, NO_CODE, np.int32)
+    dup = CLUSTERS.encode(list(leaf.column_reader("dup"))) if leaf.has_column("dup") \
+        else np.full(n, NO_CODE, np.int32)
+    cols = Columns(day=day, source=source, dup=dup)
+    with _LOCK:
+        _CACHE[key] = cols
+    return cols
+
+
+_TOP: dict[tuple, Columns] = {}
+
+
+def for_reader(reader) -> Columns:
+    """The columns of every document of a (multi-segment) reader, by top-level docnum."""
+    parts = leaves(reader)
+    key = tuple(leaf.segment().segment_id() for leaf, _ in parts)
+    found = _TOP.get(key)
+    if found is None:
+        cols = [_segment_columns(leaf) for leaf, _ in parts]
+        if len(cols) == 1:
+            found = cols[0]
+        else:
+            found = Columns(*(np.concatenate([getattr(c, f) for c in cols]) if cols else np.zeros(0, np.int32)
+                              for f in ("day", "source", "dup")))
+        with _LOCK:
+            _TOP.clear()  # the newest generation only
+            _TOP[key] = found
+    return found
