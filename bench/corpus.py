@@ -166,3 +166,41 @@ def iter_corpus(path: Path):
     with open(path, encoding="utf-8") as f:
         for line in f:
             yield json.loads(line)
+
+
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def write_bench_data(docs: list[dict], out_dir: Path, per_kind: int = 10, seed: int = DEFAULT_SEED) -> Path:
+    """A small stand-in for the shared bench data: `docs` as news.jsonl.gz and a queries.jsonl
+    sampled from their words the way the shared set was (single terms, ANDs of two words
+    of one document, two-word phrases), `per_kind` of each per language.
+
+    For the perf smoke test, which must run on a fresh clone: it checks that every
+    section runs, not how fast, so any real text of both languages will do.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out_dir / NEWS_FILE, "wt", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    rng = random.Random(seed)
+    queries = []
+    for lang in sorted({d["lang"] for d in docs}):
+        texts = [_WORD.findall(d["text"].lower()) for d in docs if d["lang"] == lang]
+        texts = [words for words in texts if len(words) >= 2]
+        for kind in ("single", "and", "phrase"):
+            for i in range(per_kind):
+                words = rng.choice(texts)
+                if kind == "single":
+                    terms = [rng.choice(words)]
+                elif kind == "and":
+                    terms = rng.sample(words, 2)
+                else:
+                    start = rng.randrange(len(words) - 1)
+                    terms = words[start:start + 2]
+                queries.append({"qid": f"{lang}-{kind}-{i}", "lang": lang, "kind": kind, "terms": terms})
+    with open(out_dir / QUERIES_FILE, "w", encoding="utf-8") as f:
+        for q in queries:
+            f.write(json.dumps(q, ensure_ascii=False) + "\n")
+    return out_dir

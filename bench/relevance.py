@@ -125,7 +125,7 @@ def index_key(ev: EvalSet) -> str:
     return h.hexdigest()[:16]
 
 
-def build_lintas_index(ev: EvalSet, index_dir: Path) -> None:
+def build_lintas_index(ev: EvalSet, index_dir: Path, progress: bool = True) -> None:
     from search.documents import Document
     from search.indexer import Indexer
 
@@ -133,12 +133,13 @@ def build_lintas_index(ev: EvalSet, index_dir: Path) -> None:
         Document(id=d["id"], title=d.get("title") or "", text=d["text"], lang=ev.lang)
         for d in ev.docs
     )
-    print(f"{ev.lang}: indexing {len(ev.docs)} documents with Lintas", file=sys.stderr)
+    if progress:
+        print(f"{ev.lang}: indexing {len(ev.docs)} documents with Lintas", file=sys.stderr)
     # One process: documents take the corpus's order, as in the peers' runs. Exact
     # score ties (FacQA repeats passages) go to the lower docnum; two analysis
     # processes interleave the corpus in batches and moved facqa MRR@10 by 0.007
     # (0.825 -> 0.818) through tie order alone.
-    Indexer(str(index_dir), procs=1).add_documents(docs, progress=True)
+    Indexer(str(index_dir), procs=1).add_documents(docs, progress=progress)
 
 
 def run_lintas(ev: EvalSet, index_dir: Path, query_lang: bool) -> tuple[dict, int, int]:

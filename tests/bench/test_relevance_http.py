@@ -1,7 +1,7 @@
 """The relevance benchmark ranks through Engine.search; scripts rank through /search.
 Both must give the same ranking, or the benchmark measures something users don't get."""
 
-import os
+from pathlib import Path
 
 import pytest
 
@@ -10,17 +10,13 @@ from search.engine import Engine
 from search.request import SearchRequest
 from web import create_app
 
+SLICE = Path(__file__).resolve().parents[1] / "data" / "eval"
 QUESTIONS_PER_SOURCE = 4
 
 
 @pytest.fixture(scope="module", params=["fa", "id"])
 def eval_index(request, tmp_path_factory):
-    if not (relevance.DEFAULT_DATA / request.param / "corpus.jsonl").is_file():
-        message = f"relevance data not found at {relevance.DEFAULT_DATA}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    ev = relevance.sample(relevance.load_evalset(relevance.DEFAULT_DATA, request.param),
+    ev = relevance.sample(relevance.load_evalset(SLICE, request.param),
                           QUESTIONS_PER_SOURCE, distractors=100)
     index_dir = tmp_path_factory.mktemp(f"eval-{request.param}")
     relevance.build_lintas_index(ev, index_dir)
