@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
-import socket
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from bench.serving import HOST, LintasServer
 
 
 @dataclass
@@ -37,12 +34,6 @@ class LoadResult:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def run_load(
@@ -206,62 +197,22 @@ def _pss_kb(pid: int) -> int | None:
     return None
 
 
-class Server:
-    """A real `lintas serve` subprocess on 127.0.0.1 and a free port."""
+def serve(index: str | Path, workers: int | None = None, threads: int | None = None,
+          ready_timeout: float = 180.0) -> LintasServer:
+    """`lintas serve` on a free port (bench/serving.py), once its engine answers /health;
+    `ready_seconds` says how long that took."""
+    server = LintasServer(index, workers=workers, threads=threads)
+    try:
+        server.wait_ready(timeout=ready_timeout)
+    except (RuntimeError, TimeoutError):
+        server.stop()
+        raise
+    return server
 
-    def __init__(self, argv: list[str], port: int, cwd: Path | None = None, log: Path | None = None):
-        self.argv, self.port, self.cwd, self.log = argv, port, cwd, log
-        self.proc: subprocess.Popen | None = None
-        self._out = None
-        self.start_seconds: float | None = None
 
-    def start(self, ready_path: str = "/health", timeout: float = 180.0) -> float:
-        """Start the server and wait until `ready_path` answers 200; return the wait."""
-        out = self._out = open(self.log, "wb") if self.log else subprocess.DEVNULL
-        t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
-            self.argv, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        while time.perf_counter() - t0 < timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {' '.join(self.argv)}"
-                                   + (f" (log: {self.log})" if self.log else ""))
-            try:
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-                conn.request("GET", ready_path)
-                status = conn.getresponse().status
-                conn.close()
-                if status == 200:
-                    self.start_seconds = time.perf_counter() - t0
-                    return self.start_seconds
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise TimeoutError(f"server not ready on port {self.port} after {timeout:.0f} s")
-
-    def memory_kb(self) -> dict:
-        """tree_memory_kb() of the server: the process started and its workers."""
-        return tree_memory_kb(self.proc.pid)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            # Its own session: signal exactly the group we started, nothing else.
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if self._out not in (None, subprocess.DEVNULL):
-            self._out.close()
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+def memory_kb(server: LintasServer) -> dict:
+    """tree_memory_kb() of the server: the process started and its workers."""
+    return tree_memory_kb(server.proc.pid)
 
 
 # ---- `python -m bench.http_load`: serve configurations compared back to back ------
@@ -294,18 +245,13 @@ def main(argv=None) -> int:
 
     paths = ["/search?" + urlencode({"q": q.text, "per_page": 10})
              for q in corpus_mod.load_queries(Path(args.data), args.queries)]
-    cmd = [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())", "serve",
-           "--index", args.index, "--host", HOST]
     runs: dict[int, dict] = {w: {"levels": {c: [] for c in args.clients}, "mem": []} for w in args.workers}
     for r in range(args.rounds):
         for w in args.workers:
-            port = free_port()
-            argv_ = cmd + ["--port", str(port), "--workers", str(w)]
-            if args.threads:
-                argv_ += ["--threads", str(args.threads)]
-            with Server(argv_, port, cwd=ROOT) as server:
-                print(f"round {r + 1}: --workers {w} up in {server.start_seconds:.1f} s", file=sys.stderr)
-                start_mem = server.memory_kb()
+            with serve(args.index, workers=w, threads=args.threads) as server:
+                print(f"round {r + 1}: --workers {w} up in {server.ready_seconds:.1f} s", file=sys.stderr)
+                port = server.port
+                start_mem = memory_kb(server)
                 run_load(port, paths, 2, duration=3 * args.duration, max_requests=len(paths))  # warm-up
                 for c in args.clients:
                     cpu0 = tree_cpu_seconds(server.proc.pid)
@@ -316,7 +262,7 @@ def main(argv=None) -> int:
                                                  "cores": cpu / lr.seconds,
                                                  "cpu_ms": 1000 * cpu / lr.requests if lr.requests else None})
                     print(f"  {c} clients: {lr.rps:.0f} req/s, {lr.errors} errors", file=sys.stderr)
-                runs[w]["mem"].append((start_mem, server.memory_kb()))
+                runs[w]["mem"].append((start_mem, memory_kb(server)))
     rows, notes = [], []
     for w, res in runs.items():
         for c, lv in res["levels"].items():

@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `bench`, `search` importa
     sys.path.insert(0, str(ROOT))
 
 from bench import corpus as corpus_mod  # noqa: E402
-from bench import http_load, peers  # noqa: E402
+from bench import http_load, peers, serving  # noqa: E402
 
 SECTIONS = ("build", "query", "http", "cli")
 # The modules of search/ that decide what an index holds (see Bench._hash_code).
@@ -162,28 +163,18 @@ class Bench:
 
     # ---- 3. HTTP under `lintas serve` ------------------------------------------
 
-    def lintas_cmd(self) -> list[str]:
-        # Not the venv's `lintas` script: that imports whichever checkout was pip
-        # installed (-e), which for a git worktree is another tree. With -c and
-        # cwd=ROOT, this tree's web/ and search/ come first on sys.path.
-        return [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())"]
-
     def run_http(self, size: int) -> None:
         index = self.ensure_index("lintas", size)
-        port = http_load.free_port()
-        argv = self.lintas_cmd() + ["serve", "--index", str(index), "--host", http_load.HOST, "--port", str(port)]
-        if self.args.server_threads:
-            argv += ["--threads", str(self.args.server_threads)]
-        if self.args.server_workers:
-            argv += ["--workers", str(self.args.server_workers)]
-        log_file = self.out / f"serve-n{size}.log"
         paths = ["/search?" + urlencode({"q": q.text, "per_page": 10}) for q in self.queries]
         res: dict = {"levels": {}, "workers": self.args.server_workers}
-        with http_load.Server(argv, port, cwd=ROOT, log=log_file) as server:
-            res["startup_s"] = server.start_seconds
+        server = http_load.serve(index, workers=self.args.server_workers or None,
+                                 threads=self.args.server_threads or None)
+        try:
+            port = server.port
+            res["startup_s"] = server.ready_seconds
             # Every figure is over the server's process tree (a gunicorn master and its workers).
-            res["rss_startup_kb"] = server.memory_kb()["vmrss_kb"]
-            log(f"http n={size}: server up in {server.start_seconds:.1f} s; warm-up")
+            res["rss_startup_kb"] = http_load.memory_kb(server)["vmrss_kb"]
+            log(f"http n={size}: server up in {server.ready_seconds:.1f} s; warm-up")
             # Warm-up: every query once, so caches and lazy imports (Hazm) are loaded.
             http_load.run_load(port, paths, 2, duration=self.args.http_duration * 3, max_requests=len(paths))
             for clients in self.args.http_clients:
@@ -201,10 +192,12 @@ class Bench:
                     "errors": sum(x["errors"] for x in runs),
                     "first_error": next((x["first_error"] for x in runs if x["first_error"]), None),
                 }
-            mem = server.memory_kb()
+            mem = http_load.memory_kb(server)
             res["rss_served_kb"], res["hwm_served_kb"] = mem["vmrss_kb"], mem["vmhwm_kb"]
             res["rss_max_process_kb"], res["pss_served_kb"] = mem["rss_max_kb"], mem["pss_kb"]
             res["processes"] = mem["processes"]
+        finally:
+            (self.out / f"serve-n{size}.log").write_text(server.stop(signal.SIGTERM))
         self.results["http"][size] = res
 
     # ---- 4. `lintas search` wall time ------------------------------------------
@@ -217,12 +210,11 @@ class Bench:
             walls = []
             for _run in range(self.args.runs):
                 t0 = time.perf_counter()
-                proc = subprocess.run(self.lintas_cmd() + ["search", q.text, "--index", str(index)],
-                                      cwd=ROOT, capture_output=True)
+                proc = serving.run("search", q.text, "--index", str(index))
                 walls.append(time.perf_counter() - t0)
                 if proc.returncode != 0:
                     raise RuntimeError(f"lintas search {q.text!r} exited {proc.returncode}: "
-                                       f"{proc.stderr.decode(errors='replace')[-500:]}")
+                                       f"{proc.stderr[-500:]}")
             res[lang] = {"query": q.text, "runs": walls, "median_s": median(walls)}
             log(f"cli n={size} {lang}: {median(walls):.2f} s")
         self.results["cli"][size] = res

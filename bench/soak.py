@@ -21,9 +21,6 @@ import http.client
 import json
 import os
 import random
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,6 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+
+from bench import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -378,44 +377,10 @@ def run(url: str, requests: int, threads: int, seed: int, max_seconds: float = 6
 # ------------------------------------------------------------------ a server to soak
 
 
-class Served:
-    """`lintas serve` on 127.0.0.1 and a free port, in a child process."""
-
-    def __init__(self, index_dir: Path, threads: int = 4):
-        lintas = Path(sys.executable).parent / "lintas"
-        self.proc = subprocess.Popen(
-            [str(lintas), "serve", "--host", "127.0.0.1", "--port", "0", "--index", str(index_dir),
-             "--threads", str(threads)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        )
-        line = self.proc.stdout.readline()
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        if not m:
-            self.stop()
-            raise RuntimeError(f"lintas serve did not start: {line!r}")
-        self.url = f"http://127.0.0.1:{m.group(1)}"
-        self.log: list[str] = []
-        # Drain stderr (the server's log) as it comes, so a chatty log never blocks the server.
-        self._drain = threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True)
-        self._drain.start()
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if hasattr(self, "_drain"):
-            self._drain.join(timeout=5)
-        return "".join(getattr(self, "log", []))
-
-
 def index_seeds(index_dir: Path) -> None:
-    lintas = Path(sys.executable).parent / "lintas"
-    subprocess.run([str(lintas), "index", str(ROOT / "seeds"), "--index", str(index_dir)],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = serving.run("index", str(ROOT / "seeds"), "--index", str(index_dir), timeout=300)
+    if proc.returncode:
+        raise RuntimeError(f"lintas index failed: {proc.stderr[-2000:]}")
 
 
 def warm_up(url: str) -> None:
@@ -449,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             tmp = tempfile.TemporaryDirectory(prefix="lintas-soak-")
             index_dir = Path(tmp.name) / "index"
             index_seeds(index_dir)
-        served = Served(index_dir, threads=args.server_threads)
+        served = serving.LintasServer(index_dir, threads=args.server_threads)
         url = served.url
     try:
         warm_up(url)

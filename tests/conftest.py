@@ -1,16 +1,30 @@
-"""Fixtures every test folder shares: Debian's Chromium for Playwright, and apps
-served on a free loopback port."""
+"""Fixtures every test folder shares: the seed index, Debian's Chromium for Playwright,
+and apps served on a free loopback port."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from search.indexer import Indexer
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
 CHROMIUM = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """A real index of the five seed articles, built once per session; tests only read it."""
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    report = Indexer(index_dir).index_paths([SEEDS])
+    assert report.added == 5 and not report.errors, report.errors
+    return index_dir
 
 
 @pytest.fixture(scope="session")

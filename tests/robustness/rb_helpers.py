@@ -1,23 +1,19 @@
 """Shared pieces of the robustness tests and bench/soak.py's test: the hostile
-documents, and helpers to run `lintas` as a subprocess (index, delete, serve)."""
+documents, and `lintas` as a subprocess (bench/serving.py: index, delete, serve)."""
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
+from bench import serving
 from search.documents import Document
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
-LINTAS = [str(Path(sys.executable).parent / "lintas")]  # the console script next to this python
+LINTAS = serving.command()  # `lintas` from this tree
 
 # What an attacker would put in a news item: every one of these must come out of
 # the JSON snippet and the page as text, never as markup.
@@ -74,8 +70,7 @@ HOSTILE_DOCS = [
 
 def lintas(*args: str, timeout: float = 60, env: dict | None = None, check: bool = False):
     """Run `lintas ARGS...`; returns the CompletedProcess (text mode)."""
-    proc = subprocess.run([*LINTAS, *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})}, cwd=REPO)
+    proc = serving.run(*args, timeout=timeout, env=env)
     if check:
         assert proc.returncode == 0, f"lintas {' '.join(args)} -> {proc.returncode}\n{proc.stderr}"
     return proc
@@ -99,34 +94,6 @@ def write_jsonl(path: Path, ids, text: str = "Pemerintah mengumumkan kebijakan {
             f.write(json.dumps({"id": f"doc{i}", "title": f"Berita {tok}", "text": text.format(tok=tok, i=i),
                                 "lang": lang}, ensure_ascii=False) + "\n")
     return path
-
-
-class Server:
-    """`lintas serve` on 127.0.0.1 and a free port, in its own process."""
-
-    def __init__(self, index_dir: Path, threads: int = 4):
-        self.proc = subprocess.Popen(
-            [*LINTAS, "serve", "--host", "127.0.0.1", "--port", "0", "--index", str(index_dir),
-             "--threads", str(threads)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-        )
-        line = self.proc.stdout.readline()  # "Lintas serving ... at http://127.0.0.1:PORT/ ..."
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        if not m:
-            self.stop()
-            raise RuntimeError(f"lintas serve did not start: {line!r} {self.proc.stderr.read()[-2000:]}")
-        self.url = f"http://127.0.0.1:{m.group(1)}"
-
-    def stop(self) -> str:
-        """Stop the server; returns its stderr (the log)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        return self.proc.stderr.read() if self.proc.stderr else ""
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1):

@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
-from rb_helpers import Server, doc_token, lintas, wait_for, write_jsonl
+from bench.serving import LintasServer
+from rb_helpers import doc_token, lintas, wait_for, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +92,7 @@ def test_writes_while_serving(tmp_path):
     added = write_jsonl(tmp_path / "added.jsonl", ADDED)
     updated = write_jsonl(tmp_path / "updated.jsonl", UPDATED,
                           text="Versi diperbarui: kebijakan {tok} tentang hubungan dagang.")
-    server = Server(index, threads=4)
+    server = LintasServer(index, threads=4)
     stop = threading.Event()
     phases: dict[str, float] = {}
     readers = [Reader(server.url, seed, stop, phases) for seed in range(READERS)]

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from bench import serving
 from rb_helpers import LINTAS, REPO, doc_token, lintas, write_jsonl
 from search.engine import Engine
 from search.errors import DocumentNotFound
@@ -31,7 +32,7 @@ def _kill_after(index, docs_file, delay: float) -> int | None:
     """Start `lintas index`, SIGKILL it after `delay` s; returns its exit code if it had ended."""
     proc = subprocess.Popen(
         [*LINTAS, "index", str(docs_file), "--index", str(index), "--no-progress"],
-        env={**os.environ, "LINTAS_COMMIT_EVERY": str(COMMIT_EVERY)},
+        env=serving.environment({"LINTAS_COMMIT_EVERY": str(COMMIT_EVERY)}),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO,
     )
     time.sleep(delay)
@@ -86,7 +87,7 @@ def test_sigkill_during_rebuild_keeps_the_old_index(tmp_path, docs_file):
     index = tmp_path / "ix"
     small = write_jsonl(tmp_path / "small.jsonl", range(50))
     lintas("index", str(small), "--index", str(index), check=True)
-    proc = subprocess.Popen([*LINTAS, "index", str(docs_file), "--index", str(index), "--rebuild"],
+    proc = subprocess.Popen([*LINTAS, "index", str(docs_file), "--index", str(index), "--rebuild"], env=serving.environment(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
     time.sleep(2.0)
     if proc.poll() is None:

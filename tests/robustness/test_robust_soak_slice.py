@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 
 from bench import soak
-from rb_helpers import Server
+from bench.serving import LintasServer
 
 pytestmark = pytest.mark.slow
 
 
 def test_soak_slice(rb_index_dir):
-    server = Server(rb_index_dir, threads=4)
+    server = LintasServer(rb_index_dir, threads=4)
     try:
         soak.warm_up(server.url)
         report = soak.run(server.url, requests=300, threads=4, seed=20240630, max_seconds=90)

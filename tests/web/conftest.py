@@ -14,7 +14,6 @@ from search.indexer import Indexer
 from web import create_app
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO / "seeds"
 SCREENSHOTS = REPO / "test-results" / "screenshots"
 
 # A document written to attack the page: markup in its title and text must come
@@ -33,12 +32,9 @@ HOSTILE = Document(
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory) -> Path:
-    """The five seed articles, indexed once for the whole session."""
-    path = tmp_path_factory.mktemp("index")
-    report = Indexer(str(path)).index_paths([str(SEEDS)])
-    assert not report.errors, report.errors
-    return path
+def index_dir(seed_index) -> Path:
+    """The five seed articles (tests/conftest.py's seed index)."""
+    return seed_index
 
 
 @pytest.fixture(scope="session")

@@ -11,43 +11,30 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from bench import serving
 from bench.http_load import process_tree
+from bench.serving import LintasServer
 from search.indexer import Indexer
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
-PORT = re.compile(r"^Lintas serving .+ at http://127\.0\.0\.1:(\d+)/ \(Ctrl\+C to stop\)$")
 
 pytestmark = pytest.mark.skipif(os.name != "posix" or not Path("/proc/self/fd").exists(),
                                 reason="gunicorn needs fork; the checks read /proc")
 
 
-class Served:
+class Served(LintasServer):
     """`lintas serve --workers N --port 0` and the pids of its workers."""
 
     def __init__(self, index: Path, workers: int = 2):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from web.cli import main; main()", "serve", "--port", "0",
-             "--index", str(index), "--workers", str(workers), "--threads", "2"],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        line = self.proc.stdout.readline().strip()
-        match = PORT.match(line)
-        if not match:
-            self.stop()
-            pytest.fail(f"start-up line {line!r}; stderr: {self.proc.stderr.read()}")
-        self.port = int(match[1])
+        super().__init__(index, workers=workers, threads=2)
         deadline = time.monotonic() + 30
         while len(self.workers()) < workers:
             assert time.monotonic() < deadline, f"{workers} workers not up: tree {process_tree(self.proc.pid)}"
@@ -84,15 +71,6 @@ class Served:
             conn.close()
         assert held.keys() == workers, f"only {sorted(held)} of workers {sorted(workers)} accepted connections"
         return held
-
-    def stop(self, sig: int = signal.SIGINT) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @pytest.fixture()
@@ -162,10 +140,10 @@ def test_sigterm_to_the_master_stops_every_worker(served):
     server = served()
     workers = server.workers()
     server.connections_to_every_worker()  # workers with open keep-alive connections still stop
-    server.proc.send_signal(signal.SIGTERM)
-    assert server.proc.wait(timeout=15) == 0
-    assert server.proc.stdout.read().strip() == "Lintas stopped."
-    assert "Traceback" not in server.proc.stderr.read()
+    log = server.stop(signal.SIGTERM)
+    assert server.proc.returncode == 0
+    assert server.stdout().strip() == "Lintas stopped."
+    assert "Traceback" not in log
     deadline = time.monotonic() + 5
     while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -190,11 +168,8 @@ def test_a_taken_port_is_a_clear_error(workers, index_dir):
         taken.listen()
         port = taken.getsockname()[1]
         t0 = time.monotonic()
-        proc = subprocess.run(
-            [sys.executable, "-c", "from web.cli import main; main()", "serve", "--index", str(index_dir),
-             "--port", str(port), "--workers", workers],
-            cwd=REPO, capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
+        proc = serving.run("serve", "--index", str(index_dir), "--port", str(port), "--workers", workers,
+                           timeout=30)
     assert proc.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "try another --port" in proc.stderr
     assert "Traceback" not in proc.stderr
