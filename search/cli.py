@@ -64,12 +64,20 @@ def cli() -> None:
               "Env: LINTAS_COMMIT_EVERY.")
 def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool | None,
           commit_every: int | None) -> None:
-    """Index .txt, .jsonl and .jsonl.gz files and directories (default: ./seeds).
+    """Index files and directories (default: ./seeds).
 
-    A .txt file is one document: its file name is the id, its first non-empty line
-    the title. A .jsonl line is {"id", "title", "text"} plus optional "lang",
-    "date", "source", "url". Unchanged documents are skipped. Files or lines that
-    cannot be read are reported and skipped; the exit code is then 2 ("partial").
+    \b
+    .txt          one document: file name = id, first non-empty line = title
+    .jsonl(.gz)   a line is {"id", "title", "text"} + optional "lang", "date",
+                  "source", "url"
+    .html .htm    a saved page: main text, title, date, site name; id = hash
+                  of its canonical URL (else of its path)
+    .rss .atom .xml   a feed: each item a document, id = hash of its link
+    .warc(.gz)    a web archive: each HTML response a document
+
+    One article met twice at the same URL is one document. Unchanged documents
+    are skipped. Files or lines that cannot be read are reported and skipped;
+    the exit code is then 2 ("partial").
     """
     from .indexer import Indexer
 

@@ -1,4 +1,5 @@
-"""Document and its loaders (.txt, .jsonl, .jsonl.gz, directories).
+"""Document and its loaders (.txt, .jsonl, .jsonl.gz, directories; web formats in
+search/formats/).
 
 `iter_documents(paths)` yields good documents and per-item `LoadError`s in one lazy
 pass, so the indexer can report bad input without stopping and a big JSONL file is
@@ -20,6 +21,9 @@ from typing import IO, Iterable, Iterator, NamedTuple
 from analyzers import LANGS
 
 from .cleanup import clean_text
+from .formats import SUFFIXES as WEB_SUFFIXES
+from .formats import Skipped
+from .formats import load as load_web
 
 
 @dataclass(frozen=True)
@@ -51,25 +55,31 @@ MAX_ID_CHARS = 200
 SUFFIXES = (".jsonl.gz", ".jsonl", ".txt")
 OPTIONAL_FIELDS = ("title", "lang", "date", "source", "url")
 
-def iter_documents(paths: Iterable[str | Path] | str | Path) -> Iterator[Document | LoadError]:
-    """Yield a Document or a LoadError per item of the given files and directories, lazily.
+def iter_documents(paths: Iterable[str | Path] | str | Path) -> Iterator[Document | LoadError | Skipped]:
+    """Yield a Document, LoadError or Skipped per item of the given files and directories, lazily.
 
-    Directories are walked recursively in name order; hidden entries and files other
-    than .txt/.jsonl/.jsonl.gz are skipped. An id seen twice in one pass is reported
-    at its second occurrence rather than letting one document silently replace another.
+    Directories are walked recursively in name order; hidden entries and files of
+    other types are skipped. An id seen twice in one pass is reported at its second
+    occurrence rather than letting one document silently replace another, except
+    one article met again at the same URL (a page saved twice, a feed item and its
+    page): that is one document, the first copy read, and the others are Skipped,
+    not errors. (A later run with another copy updates it as usual.)
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    first_seen: dict[str, _Origin] = {}
+    first_seen: dict[str, tuple[_Origin, str | None]] = {}
     for path in paths:
         for item in _iter_path(Path(path), explicit=True):
-            if isinstance(item, LoadError):
+            if isinstance(item, (LoadError, Skipped)):
                 yield item
                 continue
             doc, at = item
-            first = first_seen.setdefault(doc.id, at)
+            first, first_url = first_seen.setdefault(doc.id, (at, doc.url))
             if first != at:
-                yield LoadError(at.path, at.line, f"duplicate id {doc.id!r}, first loaded from {first}")
+                if doc.url is not None and doc.url == first_url:
+                    yield Skipped(at.path, at.line, "same URL as an article already read")
+                else:
+                    yield LoadError(at.path, at.line, f"duplicate id {doc.id!r}, first loaded from {first}")
                 continue
             yield doc
 
@@ -111,14 +121,19 @@ def _iter_path(path: Path, explicit: bool) -> Iterator[_Loaded | LoadError]:
     suffix = _suffix(path)
     if suffix is None:
         if explicit:
-            yield LoadError(str(path), None, "unsupported file type: expected .txt, .jsonl or .jsonl.gz")
+            yield LoadError(str(path), None, "unsupported file type: expected "
+                            + ", ".join(SUFFIXES + WEB_SUFFIXES))
+        return
+    if suffix in WEB_SUFFIXES:
+        for item in load_web(path, suffix):
+            yield item if isinstance(item, (LoadError, Skipped)) else (item[0], _Origin(str(path), item[1]))
         return
     yield from (_load_txt(path) if suffix == ".txt" else _load_jsonl(path, gz=suffix == ".jsonl.gz"))
 
 
 def _suffix(path: Path) -> str | None:
     name = path.name.lower()
-    return next((s for s in SUFFIXES if name.endswith(s) and len(name) > len(s)), None)
+    return next((s for s in SUFFIXES + WEB_SUFFIXES if name.endswith(s) and len(name) > len(s)), None)
 
 
 def _load_txt(path: Path) -> Iterator[_Loaded | LoadError]:

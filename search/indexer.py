@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -26,6 +27,7 @@ from analyzers import detect_lang
 from . import dedup, storage
 from .documents import Document, LoadError, iter_documents
 from .errors import IndexBusy, IndexVersionMismatch
+from .formats import Skipped
 from .schema import SCHEMA_VERSION, body_field, title_field
 
 WRITE_LOCK_TIMEOUT = 30.0
@@ -46,6 +48,9 @@ class IndexReport:
     unchanged: int = 0
     deleted: int = 0
     errors: list[str] = field(default_factory=list)
+    # Items that are no documents and no errors (WARC request records, a second
+    # copy of an article), by reason.
+    skipped: Counter = field(default_factory=Counter)
 
     @property
     def partial(self) -> bool:
@@ -58,6 +63,9 @@ class IndexReport:
             parts.append(f"{self.deleted} deleted")
         if self.errors:
             parts.append(f"{len(self.errors)} skipped with errors")
+        if self.skipped:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+            parts.append(f"{sum(self.skipped.values())} not documents ({reasons})")
         return ", ".join(parts)
 
 
@@ -190,6 +198,9 @@ class Indexer:
                 if isinstance(item, LoadError):
                     report.errors.append(str(item))
                     continue
+                if isinstance(item, Skipped):
+                    report.skipped[item.reason] += 1
+                    continue
                 lang = item.lang or detect_lang(f"{item.title}\n{item.text}")
                 digest = content_hash(item, lang)
                 old = known.get(item.id)
@@ -247,11 +258,11 @@ def _estimate(paths: list[str | Path]) -> int | None:
         files: Iterator[Path] = path.rglob("*") if path.is_dir() else iter([path])
         for f in files:
             name = f.name.lower()
-            if name.endswith(".txt"):
+            if name.endswith((".txt", ".html", ".htm")):
                 total += 1
             elif name.endswith(".jsonl") and f.is_file():
                 with open(f, "rb") as fh:
                     total += sum(1 for line in fh if line.strip())
-            elif name.endswith(".gz"):
+            elif name.endswith((".gz", ".warc", ".xml", ".rss", ".atom")):
                 return None
     return total
