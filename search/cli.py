@@ -87,15 +87,32 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
         paths = (DEFAULT_SEEDS,)
     if progress is None:
         progress = sys.stderr.isatty()
+    from .documents import iter_documents
+    from .writer import send, writing
+
     try:
-        options = {} if commit_every is None else {"commit_every": commit_every}
-        report = Indexer(index_dir, **options).index_paths(
-            paths, rebuild=rebuild, progress=progress)
+        with writing(index_dir) as mine:
+            if mine:
+                options = {} if commit_every is None else {"commit_every": commit_every}
+                report = Indexer(index_dir, **options).index_paths(
+                    paths, rebuild=rebuild, progress=progress)
+            elif rebuild:
+                raise click.ClickException(
+                    f"a Lintas server is writing to {index_dir}: stop it to rebuild the index, "
+                    "or index without --rebuild (the server then indexes the documents)")
+            else:
+                click.echo(f"a Lintas server is writing to {index_dir}: sending the documents "
+                           "through its write queue", err=True)
+                report = send(index_dir, iter_documents(paths), echo=lambda m: click.echo(m, err=True))
     except LintasError as err:
         fail(err)
     for error in report.errors:
         click.echo(f"skipped: {error}", err=True)
-    click.echo(f"{index_dir}: {report.summary()}")
+    if mine:
+        click.echo(f"{index_dir}: {report.summary()}")
+    else:
+        click.echo(f"{index_dir}: {report.added} indexed by the server"
+                   + (f", {len(report.errors)} skipped with errors" if report.errors else ""))
     if report.partial:
         sys.exit(EXIT_PARTIAL)
 
@@ -106,9 +123,17 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
 def delete(ids: tuple[str, ...], index_dir: str) -> None:
     """Delete documents by id (ids not in the index are reported, not an error)."""
     from .indexer import Indexer
+    from .writer import send, writing
 
     try:
-        deleted = Indexer(index_dir).delete(list(dict.fromkeys(ids)))
+        with writing(index_dir) as mine:
+            if not mine:
+                click.echo(f"a Lintas server is writing to {index_dir}: sending the deletions "
+                           "through its write queue", err=True)
+                send(index_dir, [], deletes=list(dict.fromkeys(ids)))
+                click.echo(f"{index_dir}: {len(set(ids))} deleted by the server (ids not in the index are ignored)")
+                return
+            deleted = Indexer(index_dir).delete(list(dict.fromkeys(ids)))
     except LintasError as err:
         fail(err)
     missing = len(set(ids)) - deleted

@@ -27,8 +27,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("LINTAS_INDEX", "index"),
-        # Every route is GET; a body is never needed, so keep any that is sent tiny.
+        # Only POST /documents reads a body (its limit: MAX_WRITE_BYTES, web/writes.py);
+        # any other route's is kept tiny.
         MAX_CONTENT_LENGTH=64 * 1024,
+        # `lintas serve --require-key`: searching needs a search or admin key too.
+        REQUIRE_KEY=False,
         MAX_QUERY_STRING_BYTES=MAX_QUERY_STRING_BYTES,
     )
     if config:
@@ -41,11 +44,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.extensions[_ENGINE_LOCK] = threading.Lock()
 
-    from . import errors, reader, views
+    from . import auth, errors, reader, views, writes
 
     errors.register(app)
+    auth.register(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(reader.bp)
+    writes.register(app)
     app.after_request(_security_headers)
     return app
 

@@ -11,6 +11,8 @@ import click
 
 from search.cli import CONTEXT, index_option
 from search.cli import cli as search_cli
+from search.keys import KeyStore
+from search.keys_cli import keys
 
 from . import server
 
@@ -31,9 +33,27 @@ def web_cli() -> None:
                    "1 is a single waitress process; more run under gunicorn (POSIX only).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Threads answering requests, per worker process.")
-def serve(host: str, port: int, index_dir: str, workers: int | None, threads: int) -> None:
-    """Serve the search page and JSON API with waitress (one worker) or gunicorn."""
-    server.serve(host, port, index_dir, workers, threads)
+@click.option("--require-key", is_flag=True,
+              help="Searching needs an API key too (search or admin role); writes always need an admin key.")
+@click.option("--max-body-mb", default=8, show_default=True, type=click.IntRange(1, 1024),
+              help="Largest POST /documents body, in MiB; a bigger one is refused (413).")
+def serve(host: str, port: int, index_dir: str, workers: int | None, threads: int, require_key: bool,
+          max_body_mb: int) -> None:
+    """Serve the search page, the JSON API and the write API with waitress (one worker)
+    or gunicorn.
+
+    Writes (POST/DELETE /documents, with an admin key from `lintas keys create`)
+    are queued durably and indexed by one background writer; `lintas index` run
+    meanwhile sends its documents through the same queue.
+    """
+    config = {"INDEX_DIR": index_dir, "REQUIRE_KEY": require_key, "MAX_WRITE_BYTES": max_body_mb << 20}
+    if require_key and not KeyStore(index_dir).any():
+        click.echo(f"--require-key: {index_dir} has no keys yet, so every search is refused until "
+                   "`lintas keys create --role search` makes one.", err=True)
+    server.serve(host, port, config, workers, threads)
+
+
+web_cli.add_command(keys)
 
 
 cli = click.CommandCollection(

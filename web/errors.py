@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.errors import LintasError
 
-API_PREFIXES = ("/search", "/suggest", "/documents/", "/health", "/openapi.json")
+API_PREFIXES = ("/search", "/suggest", "/documents", "/tasks/", "/health", "/openapi.json")
 
 
 def error_body(message: str, status: int) -> dict:
@@ -49,11 +49,20 @@ def _wants_html() -> bool:
 def _check_request_size() -> None:
     # Runs before routing errors are raised, so even an unknown route is bounded.
     # Flask enforces MAX_CONTENT_LENGTH only when a body is read, and no route reads one.
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = body_limit()
+    # Also caps a chunked body (no Content-Length) when a route reads it.
+    request.max_content_length = limit
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
     if len(request.query_string) > current_app.config["MAX_QUERY_STRING_BYTES"]:
         abort(414)
+
+
+def body_limit() -> int | None:
+    """The body size limit of this request: writes take documents, every other route none."""
+    if request.method == "POST" and request.path == "/documents":
+        return current_app.config.get("MAX_WRITE_BYTES", current_app.config["MAX_CONTENT_LENGTH"])
+    return current_app.config["MAX_CONTENT_LENGTH"]
 
 
 def _http_error(e: HTTPException) -> Response:
@@ -73,8 +82,12 @@ def _http_message(e: HTTPException, status: int) -> str:
         allowed = ", ".join(sorted(m for m in (e.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
         return f"{request.method} is not allowed on {request.path}; use {allowed or 'GET'}"
     if status == 413:
+        if request.method == "POST" and request.path == "/documents":
+            return (f"the request body is too large (limit {body_limit()} bytes): "
+                    "send the documents in several requests")
         limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return f"the request body is too large (limit {limit} bytes); every Lintas route takes GET parameters only"
+        return (f"the request body is too large (limit {limit} bytes); only POST /documents "
+                "takes a body, every other route takes parameters")
     if status == 414:
         limit = current_app.config["MAX_QUERY_STRING_BYTES"]
         return (
@@ -85,7 +98,16 @@ def _http_message(e: HTTPException, status: int) -> str:
 
 
 def _lintas_error(e: LintasError) -> Response:
-    return error_response(str(e), e.status)
+    if _wants_html():
+        return error_response(str(e), e.status)
+    # Per-item errors of a write (web/writes.py) ride along with the message.
+    response = jsonify({**error_body(str(e), e.status), **getattr(e, "extra", {})})
+    response.status_code = e.status
+    for name, value in getattr(e, "headers", {}).items():  # WWW-Authenticate on a 401
+        response.headers[name] = value
+    if getattr(e, "retry_after", None):  # a full or unavailable write queue (429, 503)
+        response.headers["Retry-After"] = str(e.retry_after)
+    return response
 
 
 def _unexpected_error(e: Exception) -> Response:

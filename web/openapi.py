@@ -11,6 +11,8 @@ from search.calendars import CALENDARS
 from search.completions import MAX_LIMIT
 from search.request import HISTOGRAMS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
 
+from .writes import MAX_ITEMS, MAX_WRITE_BYTES
+
 
 def _param(name: str, schema: dict, description: str, required: bool = False) -> dict:
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
@@ -110,6 +112,18 @@ SPEC = {
             }
         },
         "/documents/{id}": {
+            "delete": {
+                "summary": "Queue the deletion of a document (admin key); an unknown id is no error",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "202": _ok("Queued durably", "#/components/schemas/Accepted"),
+                    "400": _error("Not a usable id"),
+                    "401": _error("No key, or a key that is unknown or revoked"),
+                    "403": _error("A search key: writing needs an admin key"),
+                    "429": _error("The write queue is full; retry after Retry-After"),
+                },
+            },
             "get": {
                 "summary": "One stored document",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -117,6 +131,55 @@ SPEC = {
                     "200": _ok("The document", "#/components/schemas/DocumentEnvelope"),
                     "404": _error("No document with that id"),
                     "503": _error("No index has been built yet"),
+                },
+            }
+        },
+        "/documents": {
+            "post": {
+                "summary": "Queue documents for indexing (admin key)",
+                "description": (
+                    "Body: a JSON object or array of objects ({id, text} + optional title, lang, date, source, "
+                    "url), JSONL (application/x-ndjson), one HTML page (text/html, with ?url=), an RSS/Atom "
+                    "feed (application/rss+xml, application/atom+xml) or a WARC (application/warc). Items "
+                    "are checked one by one: bad ones are listed by their index, the rest are accepted. "
+                    "202 comes once the accepted ones are durable in the write queue; GET /tasks/{task} "
+                    "says when they are indexed. Same id twice: the last one wins."),
+                "security": [{"bearer": []}],
+                "parameters": [_param("url", {"type": "string", "format": "uri"},
+                                      "text/html only: the page's address (its canonical link wins)")],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {"oneOf": [
+                        {"$ref": "#/components/schemas/NewDocument"},
+                        {"type": "array", "maxItems": MAX_ITEMS, "items": {"$ref": "#/components/schemas/NewDocument"}},
+                    ]}},
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                    "text/html": {"schema": {"type": "string"}},
+                    "application/rss+xml": {"schema": {"type": "string"}},
+                    "application/atom+xml": {"schema": {"type": "string"}},
+                    "application/warc": {"schema": {"type": "string", "format": "binary"}},
+                }},
+                "responses": {
+                    "202": _ok("Queued durably", "#/components/schemas/Accepted"),
+                    "400": _ok("No valid document (per-item errors listed); nothing was queued",
+                               "#/components/schemas/Rejected"),
+                    "401": _error("No key, or a key that is unknown or revoked"),
+                    "403": _error("A search key: writing needs an admin key"),
+                    "413": _error(f"Body larger than the limit (`lintas serve --max-body-mb`, default "
+                                  f"{MAX_WRITE_BYTES >> 20} MiB)"),
+                    "415": _error("A Content-Type not listed above"),
+                    "429": _error("The write queue is full; retry after the Retry-After header's seconds"),
+                    "503": _error("The write queue cannot be written now; retry after Retry-After"),
+                },
+            }
+        },
+        "/tasks/{task}": {
+            "get": {
+                "summary": "Whether a write is indexed",
+                "description": "indexed = committed to the index; every server worker searches it within 0.2 s.",
+                "parameters": [{"name": "task", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": _ok("The task", "#/components/schemas/Task"),
+                    "404": _error("No such task"),
                 },
             }
         },
@@ -137,6 +200,11 @@ SPEC = {
         },
     },
     "components": {
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "An API key from `lintas keys create`; search routes need one only "
+                                      "under `lintas serve --require-key`"},
+        },
         "schemas": {
             "Error": {
                 "type": "object",
@@ -258,7 +326,72 @@ SPEC = {
             "Health": {
                 "type": "object",
                 "required": ["ok", "documents"],
-                "properties": {"ok": {"type": "boolean", "enum": [True]}, "documents": {"type": "integer"}},
+                "properties": {
+                    "ok": {"type": "boolean", "enum": [True]},
+                    "documents": {"type": "integer"},
+                    "queue": {
+                        "type": "object",
+                        "description": "The write queue, once anything was written over HTTP",
+                        "properties": {
+                            "pending": {"type": "integer", "description": "Ops waiting for the writer"},
+                            "last_task": {"type": "integer"},
+                            "indexed_task": {"type": "integer", "description": "Every task up to this is indexed"},
+                        },
+                    },
+                },
+            },
+            "NewDocument": {
+                "type": "object",
+                "required": ["id", "text"],
+                "properties": {
+                    "id": {"type": "string", "maxLength": 200, "description": "or an integer"},
+                    "text": {"type": "string"},
+                    "title": {"type": "string"},
+                    "lang": {"type": "string", "enum": list(LANGS)},
+                    "date": {"type": "string", "format": "date"},
+                    "source": {"type": "string"},
+                    "url": {"type": "string"},
+                },
+            },
+            "ItemError": {
+                "type": "object",
+                "properties": {"index": {"type": "integer", "description": "Position in the request, from 0"},
+                               "error": {"type": "string"}},
+            },
+            "Accepted": {
+                "type": "object",
+                "required": ["ok", "task", "status_url"],
+                "properties": {
+                    "ok": {"type": "boolean", "enum": [True]},
+                    "task": {"type": "integer"},
+                    "accepted": {"type": "integer"},
+                    "rejected": {"type": "integer"},
+                    "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ItemError"}},
+                    "status_url": {"type": "string"},
+                },
+            },
+            "Rejected": {
+                "type": "object",
+                "required": ["ok", "error", "status", "errors"],
+                "properties": {
+                    "ok": {"type": "boolean", "enum": [False]},
+                    "error": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "rejected": {"type": "integer"},
+                    "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ItemError"}},
+                },
+            },
+            "Task": {
+                "type": "object",
+                "required": ["ok", "task", "status"],
+                "properties": {
+                    "ok": {"type": "boolean", "enum": [True]},
+                    "task": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["enqueued", "indexed"]},
+                    "documents": {"type": "integer", "nullable": True},
+                    "failed": {"type": "array", "items": {"type": "object"},
+                               "description": "Documents the writer could not index, with why"},
+                },
             },
         }
     },

@@ -20,6 +20,7 @@ from search import storage
 from search.errors import IndexNotFound, IndexVersionMismatch
 
 from . import create_app, engine_for
+from .writes import start_writer
 
 # Processes, not threads, scale queries (GIL). Each worker holds its own Engine
 # (Whoosh searchers, caches, the Persian lexicon), so memory grows with the
@@ -74,18 +75,20 @@ def _stop_on_sigterm() -> None:
 # ---- one process: waitress ---------------------------------------------------------
 
 
-def serve(host: str, port: int, index_dir: str, workers: int | None, threads: int) -> None:
-    """Serve until Ctrl+C or SIGTERM; `workers` None: default_workers()."""
+def serve(host: str, port: int, config: dict, workers: int | None, threads: int) -> None:
+    """Serve until Ctrl+C or SIGTERM; `workers` None: default_workers(). `config`: the
+    app's settings (INDEX_DIR, REQUIRE_KEY, MAX_WRITE_BYTES), the same in every worker."""
     if workers is None:
         workers = default_workers()
     if workers == 1:
-        _serve_waitress(host, port, index_dir, threads)
+        _serve_waitress(host, port, config, threads)
     else:
-        _serve_gunicorn(host, port, index_dir, workers, threads)
+        _serve_gunicorn(host, port, config, workers, threads)
 
 
-def _serve_waitress(host: str, port: int, index_dir: str, threads: int) -> None:
-    app = create_app({"INDEX_DIR": index_dir})
+def _serve_waitress(host: str, port: int, config: dict, threads: int) -> None:
+    index_dir = config["INDEX_DIR"]
+    app = create_app(config)
     try:
         engine = engine_for(app)
         what = f"{engine.count()} documents"
@@ -99,6 +102,7 @@ def _serve_waitress(host: str, port: int, index_dir: str, threads: int) -> None:
         server = create_server(app, host=host, port=port, threads=threads, ident="lintas")
     except OSError as e:
         raise _listen_error(host, port, e) from None
+    start_writer(app)
     _announce(what, index_dir, host, _bound_port(server))
     _stop_on_sigterm()
     try:
@@ -122,7 +126,8 @@ def _bound_port(server) -> int:
 # ---- several processes: gunicorn ---------------------------------------------------
 
 
-def _serve_gunicorn(host: str, port: int, index_dir: str, workers: int, threads: int) -> None:
+def _serve_gunicorn(host: str, port: int, config: dict, workers: int, threads: int) -> None:
+    index_dir = config["INDEX_DIR"]
     if os.name != "posix":
         raise click.ClickException("--workers above 1 needs fork (gunicorn): use --workers 1 here")
     from gunicorn.app.base import BaseApplication
@@ -181,7 +186,7 @@ def _serve_gunicorn(host: str, port: int, index_dir: str, workers: int, threads:
                     self.cfg.set(key, value)
 
         def load(self):  # in each worker, after the fork (preload_app is off)
-            return _worker_app(index_dir)
+            return _worker_app(config)
 
     _announce(what, index_dir, host, sockets[0].getsockname()[1])
     # From here gunicorn owns the sockets: it closes them when it stops.
@@ -201,9 +206,11 @@ def _serve_gunicorn(host: str, port: int, index_dir: str, workers: int, threads:
         click.echo("Lintas stopped.")
 
 
-def _worker_app(index_dir: str):
-    """The Flask app of one gunicorn worker, with its own Engine warming up in a thread."""
-    app = create_app({"INDEX_DIR": index_dir})
+def _worker_app(config: dict):
+    """The Flask app of one gunicorn worker, with its own Engine warming up in a thread
+    and a writer thread that writes if this worker wins the index's writer lock."""
+    app = create_app(config)
+    start_writer(app)
     try:
         engine = engine_for(app)
         threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
 from search.documents import Document
@@ -42,7 +42,10 @@ def document(doc_id: str) -> Response:
 @bp.get("/health")
 def health() -> Response:
     """Document count. :raise 503: no index yet (the message says how to build one)."""
-    return jsonify({"ok": True, "documents": current_engine().count()})
+    from .writes import queue_health
+
+    return jsonify({"ok": True, "documents": current_engine().count(),
+                    **queue_health(current_app._get_current_object())})
 
 
 @bp.get("/openapi.json")

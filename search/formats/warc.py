@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -25,21 +25,30 @@ MAX_RECORD_BYTES = 20 * 1024 * 1024  # a page bigger than this is not an article
 
 
 def load_warc(path: Path) -> Iterator[tuple[Document, int] | LoadError | Skipped]:
-    where = str(path)
+    try:
+        stream = open(path, "rb")
+    except OSError as e:
+        yield LoadError(str(path), None, f"cannot read: {e.strerror or e}")
+        return
+    with stream:
+        yield from iter_warc(stream, str(path))
+
+
+def iter_warc(stream: BinaryIO, where: str) -> Iterator[tuple[Document, int] | LoadError | Skipped]:
+    """The records of a WARC read from `stream` (a file, a POST body), gzipped or not."""
     number = 0
     try:
-        with open(path, "rb") as stream:
-            for number, record in enumerate(ArchiveIterator(stream), 1):
-                result = _record(record, where, number)
-                while record.raw_stream.read(1 << 16):
-                    pass
-                if getattr(record.raw_stream, "limit", 0):
-                    # Fewer bytes than its Content-Length: the file ends inside it.
-                    yield LoadError(where, number, f"record {number} is cut short: the archive is truncated")
-                    return
-                yield result
-        if path.name.lower().endswith(".gz"):
-            _check_gzip_end(path)  # warcio drops a cut-off last gzip member silently
+        for number, record in enumerate(ArchiveIterator(stream), 1):
+            result = _record(record, where, number)
+            while record.raw_stream.read(1 << 16):
+                pass
+            if getattr(record.raw_stream, "limit", 0):
+                # Fewer bytes than its Content-Length: the file ends inside it.
+                yield LoadError(where, number, f"record {number} is cut short: the archive is truncated")
+                return
+            yield result
+        if _gzipped(stream):
+            _check_gzip_end(stream)  # warcio drops a cut-off last gzip member silently
     except OSError as e:
         yield LoadError(where, None, f"cannot read: {e.strerror or e}")
     except (ArchiveLoadFailed, ValueError, EOFError) as e:
@@ -47,10 +56,16 @@ def load_warc(path: Path) -> Iterator[tuple[Document, int] | LoadError | Skipped
         yield LoadError(where, number + 1, f"not a readable WARC record: {e}")
 
 
-def _check_gzip_end(path: Path) -> None:
+def _gzipped(stream: BinaryIO) -> bool:
+    stream.seek(0)
+    return stream.read(2) == b"\x1f\x8b"
+
+
+def _check_gzip_end(stream: BinaryIO) -> None:
     """Raise EOFError if the gzip stream stops before its end marker."""
-    with gzip.open(path, "rb") as stream:
-        while stream.read(1 << 20):
+    stream.seek(0)
+    with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+        while unzipped.read(1 << 20):
             pass
 
 

@@ -16,10 +16,10 @@ from web.cli import cli
 
 
 def test_lintas_collects_the_search_commands_and_serve():
-    assert set(cli.list_commands(click.Context(cli))) == {"index", "delete", "search", "stats", "serve"}
+    assert set(cli.list_commands(click.Context(cli))) == {"index", "delete", "search", "stats", "serve", "keys"}
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--host", "--port", "--index", "--workers", "--threads"):
+    for option in ("--host", "--port", "--index", "--workers", "--threads", "--require-key", "--max-body-mb"):
         assert option in result.output
 
 

@@ -1,0 +1,308 @@
+"""The one writer of an index: drains the write queue (search/queue.py) into Whoosh.
+
+Only the holder of `writer.lock` (an flock on a file in the index directory)
+writes to the index: one thread in one process of `lintas serve`, or a
+`lintas index` / `lintas delete` run while no server is up. Every server
+process (each gunicorn worker, or the one waitress process) starts a
+WriterThread; they all try the lock, one wins, the others wait on it, so
+if the writing worker dies (the kernel drops a dead process's flock) another
+takes over within LOCK_POLL seconds. Two Whoosh writers never meet, so no
+LockError.
+
+Crash safety: ops leave the queue only after the Whoosh commit that holds them
+is on disk (segment files fsynced). A kill between the commit and `done()`
+applies the batch again on restart; every put is an update by id and every
+delete idempotent, so that gives the same index, never a document twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+from analyzers import detect_lang
+
+from . import storage
+from .documents import Document, LoadError
+from .formats import Skipped
+from .indexer import IndexReport, content_hash, to_fields
+from .queue import QUEUE_FILE, Op, Pending, QueueFull, WriteQueue
+
+LOCK_FILE = "writer.lock"
+LOCK_POLL = 0.25  # seconds between tries of a held lock
+IDLE_POLL = 0.05  # seconds between looks at an empty queue: bounds the 202 -> indexed latency
+# Ops per commit. A batch is whatever waited while the last commit ran, up to this:
+# under load commits get bigger, not more frequent.
+BATCH = 1000
+# Whoosh's in-memory buffer per commit; a batch of BATCH news articles is ~10 MB.
+LIMIT_MB = 256
+SEND_CHUNK = 500  # documents per task when `lintas index` goes through a server's queue
+
+log = logging.getLogger("lintas.writer")
+
+
+class WriterLock:
+    """The index's writer lock: held by at most one process (and one thread in it)."""
+
+    def __init__(self, index_dir: str | Path):
+        self.path = Path(index_dir) / LOCK_FILE
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if _lock(fd):
+            self._fd = fd
+            return True
+        os.close(fd)
+        return False
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def _lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows: one byte locked with msvcrt
+        import msvcrt
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+class IndexWriter:
+    """Applies queued ops to the index, a batch per Whoosh commit. Call only with the lock held."""
+
+    def __init__(self, index_dir: str | Path, queue: WriteQueue | None = None, batch: int = BATCH):
+        self.index_dir = Path(index_dir)
+        self.queue = queue or WriteQueue(index_dir)
+        self.batch = batch
+
+    def apply_batch(self) -> int:
+        """Apply the oldest waiting ops (at most `batch`); returns how many."""
+        pending = self.queue.take(self.batch)
+        if not pending:
+            return 0
+        ix = storage.open_index(self.index_dir) if storage.exists(self.index_dir) \
+            else storage.create_index(self.index_dir)
+        started = time.time()
+        try:
+            self._commit(ix, pending)
+            failures = []
+        except Exception:  # noqa: BLE001 - one bad op must not block the queue for ever
+            log.exception("a batch of %d ops failed; applying them one by one", len(pending))
+            failures = self._one_by_one(ix, pending)
+        _fsync_since(self.index_dir, started)
+        self.queue.done(pending[-1].seq, failures)
+        return len(pending)
+
+    def drain(self) -> int:
+        total = 0
+        while n := self.apply_batch():
+            total += n
+        return total
+
+    def _commit(self, ix, pending: list[Pending]) -> None:
+        # Within one Whoosh writer a delete cannot see documents added by the same
+        # writer: so per id only its last op counts (it supersedes the others).
+        last: dict[str, Op] = {}
+        for p in pending:
+            last.pop(p.op.doc_id, None)
+            last[p.op.doc_id] = p.op
+        writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25)
+        try:
+            for doc_id, op in last.items():
+                if op.kind == "delete":
+                    writer.delete_by_term("id", doc_id)
+                else:
+                    writer.update_document(**_fields(op.doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def _one_by_one(self, ix, pending: list[Pending]) -> list[tuple[int, str, str]]:
+        failures = []
+        for p in pending:
+            try:
+                self._commit(ix, [p])
+            except Exception as e:  # noqa: BLE001 - recorded on the task, shown by /tasks/<n>
+                log.exception("op %d (%s %s) failed", p.seq, p.op.kind, p.op.doc_id)
+                failures.append((p.task, p.op.doc_id, f"{type(e).__name__}: could not be indexed"))
+        return failures
+
+
+def _fields(doc: Document) -> dict:
+    lang = doc.lang or detect_lang(f"{doc.title}\n{doc.text}")
+    return to_fields(doc, lang, content_hash(doc, lang))
+
+
+def _fsync_since(index_dir: Path, since: float) -> None:
+    """fsync the index files written since `since` (Whoosh does not), then the directory,
+    so that ops are dropped from the queue only once their segment is on disk."""
+    skip = {QUEUE_FILE, f"{QUEUE_FILE}-wal", f"{QUEUE_FILE}-shm", LOCK_FILE}
+    for entry in os.scandir(index_dir):
+        if entry.name in skip or not entry.is_file() or entry.stat().st_mtime < since - 1:
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY)
+        except FileNotFoundError:  # an old segment Whoosh has just cleaned up
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(index_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class WriterThread:
+    """The background writer of one server process: waits for the lock, then drains
+    the queue for as long as the process lives."""
+
+    def __init__(self, index_dir: str | Path):
+        self.index_dir = Path(index_dir)
+        self.lock = WriterLock(index_dir)
+        self.writer = IndexWriter(index_dir)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lintas-writer", daemon=True)
+        self.error: str | None = None
+
+    def start(self) -> "WriterThread":
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the batch under way, then let the lock go (for tests and a clean shutdown)."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set() and not self.lock.try_acquire():
+            self._stop.wait(LOCK_POLL)
+        try:
+            while not self._stop.is_set():
+                try:
+                    applied = self.writer.apply_batch()
+                    self.error = None
+                except storage.IndexVersionMismatch as e:
+                    # Writes wait in the queue until the index is rebuilt.
+                    if self.error != str(e):
+                        log.error("cannot write: %s", e)
+                    self.error = str(e)
+                    self._stop.wait(5.0)
+                    continue
+                except Exception as e:  # noqa: BLE001 - the thread must outlive a bad moment (disk full)
+                    log.exception("the index writer failed; retrying")
+                    self.error = f"{type(e).__name__}: {e}"
+                    self._stop.wait(1.0)
+                    continue
+                if not applied:
+                    self._stop.wait(IDLE_POLL)
+        finally:
+            self.lock.release()
+
+
+@contextmanager
+def writing(index_dir: str | Path):
+    """Hold the writer lock for a CLI run: yields True once held, after draining what
+    a server left in the queue; yields False if a running server holds it."""
+    lock = WriterLock(index_dir)
+    if not lock.try_acquire():
+        yield False
+        return
+    try:
+        IndexWriter(index_dir).drain()  # acknowledged writes first, in their order
+        yield True
+    finally:
+        lock.release()
+
+
+def send(index_dir: str | Path, items: Iterable, deletes: Iterable[str] = (),
+         echo=lambda message: None) -> IndexReport:
+    """`lintas index` / `lintas delete` while a server writes: the documents go into its
+    queue, and this returns once the server has indexed them (or, if the server stops
+    meanwhile, once this process has, having taken the lock itself)."""
+    queue = WriteQueue(index_dir)
+    report = IndexReport()
+    tasks: list[int] = []
+    chunk: list[Op] = []
+
+    def flush():
+        if not chunk:
+            return
+        warned = False
+        while True:
+            try:
+                tasks.append(queue.enqueue(chunk))
+                break
+            except QueueFull:
+                if not warned:
+                    echo("the server's write queue is full: waiting for it to catch up")
+                    warned = True
+                if _take_over(index_dir):
+                    continue
+                time.sleep(1.0)
+        chunk.clear()
+
+    for item in items:
+        if isinstance(item, LoadError):
+            report.errors.append(str(item))
+            continue
+        if isinstance(item, Skipped):
+            report.skipped[item.reason] += 1
+            continue
+        chunk.append(Op("put", item.id, item))
+        report.added += 1
+        if len(chunk) >= SEND_CHUNK:
+            flush()
+    for doc_id in deletes:
+        chunk.append(Op("delete", doc_id))
+        report.deleted += 1
+        if len(chunk) >= SEND_CHUNK:
+            flush()
+    flush()
+    if tasks:
+        echo(f"waiting for the server to index task {tasks[-1]} ...")
+        while queue.status(tasks[-1])["status"] != "indexed":
+            if _take_over(index_dir):
+                break
+            time.sleep(0.2)
+    return report
+
+
+def _take_over(index_dir: str | Path) -> bool:
+    """If no server holds the lock any more, drain the queue here; True if this did."""
+    lock = WriterLock(index_dir)
+    if not lock.try_acquire():
+        return False
+    try:
+        IndexWriter(index_dir).drain()
+    finally:
+        lock.release()
+    return True

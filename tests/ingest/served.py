@@ -1,0 +1,99 @@
+"""`lintas serve` as a real subprocess (gunicorn, several workers) for the write tests
+and bench/ingest_load.py: start, wait until it answers, SIGKILL it whole."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LINTAS = str(Path(sys.executable).with_name("lintas"))
+PORT = re.compile(r"^Lintas serving .+ at http://127\.0\.0\.1:(\d+)/ \(Ctrl\+C to stop\)$")
+
+
+class Server:
+    def __init__(self, index: Path, workers: int = 2, threads: int = 4, extra: tuple[str, ...] = ()):
+        # A session of its own, so that SIGKILL reaches the master and every worker at once.
+        self.proc = subprocess.Popen(
+            [LINTAS, "serve", "--port", "0", "--index", str(index), "--workers", str(workers),
+             "--threads", str(threads), *extra],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        line = self.proc.stdout.readline().strip()
+        match = PORT.match(line)
+        if not match:
+            self.kill()
+            raise AssertionError(f"start-up line {line!r}; stderr: {self.proc.stderr.read()}")
+        self.port = int(match[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/openapi.json")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "server did not answer in 60 s"
+            time.sleep(0.05)
+
+    def health(self) -> dict:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("GET", "/health")
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    def wait_drained(self, timeout: float = 60.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            health = self.health()
+            queue = health.get("queue", {"pending": 0, "indexed_task": 0, "last_task": 0})  # none queued yet
+            if queue.get("pending") == 0 and queue.get("indexed_task") == queue.get("last_task"):
+                return health
+            assert time.monotonic() < deadline, f"queue not drained: {health}"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers, as a crash would."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+        # Orphaned workers (if any escaped the group) notice their parent is gone within ~1 s.
+        deadline = time.monotonic() + 10
+        while _group_alive(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.stderr.read()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def create_key(index: Path, role: str) -> str:
+    out = subprocess.run([LINTAS, "keys", "create", "--role", role, "--index", str(index)],
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    return out.stdout.strip()
