@@ -13,9 +13,13 @@ take the index's write lock on every request (LockError under load) and a
 commit of ~50 ms each.
 
 Tables: `tasks` (one per accepted request: its ops' last sequence number), `ops`
-(pending document puts and deletes, deleted once applied: the index holds them
-then) and `state` (the last applied op). A task is "indexed" when its last op is
-applied.
+(document puts and deletes) and `state`: `applied_seq`, the last op committed to
+Whoosh (a task is "indexed", so searchable, once its last op is applied), and
+`durable_seq`, the last op whose commit has been fsynced (a checkpoint, every
+couple of seconds, search/writer.py). Ops are deleted only up to `durable_seq`;
+a new writer starts again from there (`rewind`), re-applying at most a few
+seconds of ops, which changes nothing: every put is an update by id. Fsyncing
+each commit instead would put ~200 ms of disk flushes on every batch's latency.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ CREATE TABLE IF NOT EXISTS failures (
     error TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO state VALUES ('applied_seq', 0), ('forgotten_task', 0);
+INSERT OR IGNORE INTO state VALUES ('applied_seq', 0), ('durable_seq', 0), ('forgotten_task', 0);
 """
 
 
@@ -150,7 +154,7 @@ class WriteQueue:
             raise ValueError("a task needs at least one op")
 
         def work(db):
-            pending = db.execute("SELECT count(*) FROM ops").fetchone()[0]
+            pending = db.execute("SELECT count(*) FROM ops WHERE seq > ?", (self._state(db)[0],)).fetchone()[0]
             if pending and pending + len(ops) > self.max_pending:
                 raise QueueFull(
                     f"{pending} documents are waiting to be indexed (the limit is {self.max_pending}): "
@@ -189,7 +193,7 @@ class WriteQueue:
     def summary(self) -> dict:
         """For /health: ops waiting, the last task given out and the last one indexed."""
         db = self._db()
-        pending = db.execute("SELECT count(*) FROM ops").fetchone()[0]
+        pending = db.execute("SELECT count(*) FROM ops WHERE seq > ?", (self._state(db)[0],)).fetchone()[0]
         last_task = db.execute("SELECT max(task) FROM tasks").fetchone()[0] or 0
         applied, forgotten = self._state(db)
         last_task = max(last_task, forgotten)
@@ -202,24 +206,38 @@ class WriteQueue:
         values = dict(db.execute("SELECT name, value FROM state"))
         return values["applied_seq"], values["forgotten_task"]
 
-    def changed(self) -> int:
-        """A number that changes whenever another connection commits (cheap to poll)."""
-        return self._db().execute("PRAGMA data_version").fetchone()[0]
-
     # -- draining (the one writer)
 
     def take(self, limit: int) -> list[Pending]:
-        rows = self._db().execute(
-            "SELECT seq, task, kind, doc_id, doc FROM ops ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        """The oldest ops not applied yet, at most `limit`."""
+        db = self._db()
+        rows = db.execute("SELECT seq, task, kind, doc_id, doc FROM ops WHERE seq > ? ORDER BY seq LIMIT ?",
+                          (self._state(db)[0], limit)).fetchall()
         return [Pending(seq, task, Op(kind, doc_id, decode(doc) if doc else None))
                 for seq, task, kind, doc_id, doc in rows]
 
-    def done(self, upto_seq: int, failures: list[tuple[int, str, str]] = ()) -> None:
-        """Mark every op up to `upto_seq` applied (they are in the index now) and drop them."""
+    def applied(self, upto_seq: int, failures: list[tuple[int, str, str]] = ()) -> None:
+        """Every op up to `upto_seq` is committed to the index (searchable)."""
         def work(db):
-            db.execute("DELETE FROM ops WHERE seq <= ?", (upto_seq,))
             db.execute("UPDATE state SET value = max(value, ?) WHERE name = 'applied_seq'", (upto_seq,))
             db.executemany("INSERT INTO failures VALUES (?, ?, ?)", failures)
+
+        self._tx(work)
+
+    def applied_seq(self) -> int:
+        return self._state(self._db())[0]
+
+    def rewind(self) -> None:
+        """A new writer: apply again everything after the last checkpoint."""
+        self._tx(lambda db: db.execute(
+            "UPDATE state SET value = (SELECT value FROM state WHERE name = 'durable_seq') "
+            "WHERE name = 'applied_seq'"))
+
+    def durable(self, upto_seq: int) -> None:
+        """The index's files holding every op up to `upto_seq` are fsynced: drop those ops."""
+        def work(db):
+            db.execute("DELETE FROM ops WHERE seq <= ?", (upto_seq,))
+            db.execute("UPDATE state SET value = max(value, ?) WHERE name = 'durable_seq'", (upto_seq,))
             old = db.execute("SELECT max(task) FROM tasks WHERE created < ? AND last_seq <= ?",
                              (time.time() - KEEP_TASKS_SECONDS, upto_seq)).fetchone()[0]
             if old:

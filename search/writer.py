@@ -9,10 +9,16 @@ if the writing worker dies (the kernel drops a dead process's flock) another
 takes over within LOCK_POLL seconds. Two Whoosh writers never meet, so no
 LockError.
 
-Crash safety: ops leave the queue only after the Whoosh commit that holds them
-is on disk (segment files fsynced). A kill between the commit and `done()`
-applies the batch again on restart; every put is an update by id and every
-delete idempotent, so that gives the same index, never a document twice.
+Crash safety: a batch is marked applied (searchable) after its Whoosh commit;
+ops leave the queue only at a checkpoint (every CHECKPOINT_EVERY seconds, in a
+thread of its own) that has fsynced the index files written since the last one.
+Whoever takes the lock next starts again from the last checkpoint. Applying an
+op twice changes nothing (a put is an update by id, a delete is idempotent), so
+a kill at any moment leaves every acknowledged document to be indexed, and
+none twice.
+
+Commits do not merge segments (Whoosh's default merges small segments on every
+commit: 0.5-2 s each on a live index) until the index has MAX_SEGMENTS of them.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
+
+from whoosh.writing import MERGE_SMALL, NO_MERGE
 
 from analyzers import detect_lang
 
@@ -41,6 +49,10 @@ IDLE_POLL = 0.05  # seconds between looks at an empty queue: bounds the 202 -> i
 BATCH = 1000
 # Whoosh's in-memory buffer per commit; a batch of BATCH news articles is ~10 MB.
 LIMIT_MB = 256
+# Seconds between checkpoints: the ops of at most this long are applied again after a crash.
+CHECKPOINT_EVERY = 2.0
+# Segments the live index may have before a commit merges the small ones.
+MAX_SEGMENTS = 12
 SEND_CHUNK = 500  # documents per task when `lintas index` goes through a server's queue
 
 log = logging.getLogger("lintas.writer")
@@ -98,6 +110,8 @@ class IndexWriter:
         self.index_dir = Path(index_dir)
         self.queue = queue or WriteQueue(index_dir)
         self.batch = batch
+        self._durable = -1
+        self._checkpoint_started = 0.0  # the first checkpoint fsyncs every file
 
     def apply_batch(self) -> int:
         """Apply the oldest waiting ops (at most `batch`); returns how many."""
@@ -106,21 +120,35 @@ class IndexWriter:
             return 0
         ix = storage.open_index(self.index_dir) if storage.exists(self.index_dir) \
             else storage.create_index(self.index_dir)
-        started = time.time()
         try:
             self._commit(ix, pending)
             failures = []
         except Exception:  # noqa: BLE001 - one bad op must not block the queue for ever
             log.exception("a batch of %d ops failed; applying them one by one", len(pending))
             failures = self._one_by_one(ix, pending)
-        _fsync_since(self.index_dir, started)
-        self.queue.done(pending[-1].seq, failures)
+        self.queue.applied(pending[-1].seq, failures)
         return len(pending)
+
+    def start(self) -> None:
+        """Begin as the writer: whatever came after the last checkpoint is applied again."""
+        self.queue.rewind()
+
+    def checkpoint(self) -> None:
+        """fsync the index files written since the last checkpoint, then drop the ops they hold."""
+        seq = self.queue.applied_seq()
+        if seq <= self._durable:
+            return
+        started = time.time()
+        if self.index_dir.is_dir():
+            _fsync_since(self.index_dir, self._checkpoint_started)
+        self.queue.durable(seq)
+        self._durable, self._checkpoint_started = seq, started
 
     def drain(self) -> int:
         total = 0
         while n := self.apply_batch():
             total += n
+        self.checkpoint()
         return total
 
     def _commit(self, ix, pending: list[Pending]) -> None:
@@ -140,7 +168,7 @@ class IndexWriter:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=MERGE_SMALL if len(writer.segments) >= MAX_SEGMENTS else NO_MERGE)
 
     def _one_by_one(self, ix, pending: list[Pending]) -> list[tuple[int, str, str]]:
         failures = []
@@ -163,11 +191,13 @@ def _fsync_since(index_dir: Path, since: float) -> None:
     so that ops are dropped from the queue only once their segment is on disk."""
     skip = {QUEUE_FILE, f"{QUEUE_FILE}-wal", f"{QUEUE_FILE}-shm", LOCK_FILE}
     for entry in os.scandir(index_dir):
-        if entry.name in skip or not entry.is_file() or entry.stat().st_mtime < since - 1:
-            continue
         try:
+            if entry.name in skip or not entry.is_file() or entry.stat().st_mtime < since - 1:
+                continue
             fd = os.open(entry.path, os.O_RDONLY)
-        except FileNotFoundError:  # an old segment Whoosh has just cleaned up
+        except FileNotFoundError:
+            # A segment or TOC a newer commit has just replaced: that commit's own
+            # files hold the same ops, and they are in this listing.
             continue
         try:
             os.fsync(fd)
@@ -205,7 +235,12 @@ class WriterThread:
     def _run(self) -> None:
         while not self._stop.is_set() and not self.lock.try_acquire():
             self._stop.wait(LOCK_POLL)
+        if self._stop.is_set():
+            return
+        checkpoints = threading.Thread(target=self._checkpoints, name="lintas-checkpoint", daemon=True)
         try:
+            self.writer.start()
+            checkpoints.start()
             while not self._stop.is_set():
                 try:
                     applied = self.writer.apply_batch()
@@ -225,7 +260,22 @@ class WriterThread:
                 if not applied:
                     self._stop.wait(IDLE_POLL)
         finally:
+            if checkpoints.is_alive():
+                checkpoints.join()
             self.lock.release()
+
+    def _checkpoints(self) -> None:
+        # Its own thread (fsync waits on the disk, not the GIL), so that a batch's
+        # latency never includes a disk flush. A last one runs on stop().
+        checkpointer = IndexWriter(self.index_dir)
+        while True:
+            stopping = self._stop.wait(CHECKPOINT_EVERY)
+            try:
+                checkpointer.checkpoint()
+            except Exception:  # noqa: BLE001 - retried at the next one; the ops stay queued meanwhile
+                log.exception("checkpoint failed")
+            if stopping:
+                return
 
 
 @contextmanager
@@ -237,7 +287,12 @@ def writing(index_dir: str | Path):
         yield False
         return
     try:
-        IndexWriter(index_dir).drain()  # acknowledged writes first, in their order
+        try:
+            writer = IndexWriter(index_dir)
+            writer.start()
+            writer.drain()  # acknowledged writes first, in their order
+        except storage.IndexVersionMismatch:
+            pass  # the queue waits for the rebuild this run may be
         yield True
     finally:
         lock.release()
@@ -302,7 +357,9 @@ def _take_over(index_dir: str | Path) -> bool:
     if not lock.try_acquire():
         return False
     try:
-        IndexWriter(index_dir).drain()
+        writer = IndexWriter(index_dir)
+        writer.start()
+        writer.drain()
     finally:
         lock.release()
     return True

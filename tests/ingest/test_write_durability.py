@@ -218,3 +218,31 @@ def _send(conn: http.client.HTTPConnection, key, ctype: str, body) -> int:
     data = json.loads(payload)
     assert data["ok"] is False and data["status"] == resp.status, payload[:200]
     return resp.status
+
+
+def test_lintas_index_while_the_server_writes_goes_through_its_queue(tmp_path, fixtures):
+    index = tmp_path / "ix"
+    subprocess.run([LINTAS, "index", str(REPO / "seeds"), "--index", str(index)], check=True,
+                   capture_output=True, cwd=REPO)
+    server = Server(index, workers=2)
+    try:
+        out = subprocess.run([LINTAS, "index", str(fixtures), "--index", str(index)],
+                             capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert "sending the documents through its write queue" in out.stderr
+        assert "6 indexed by the server" in out.stdout
+        assert server.wait_drained()["documents"] == 11
+        rebuild = subprocess.run([LINTAS, "index", "--rebuild", str(fixtures), "--index", str(index)],
+                                 capture_output=True, text=True, cwd=REPO, timeout=60)
+        assert rebuild.returncode == 1 and "stop it to rebuild" in rebuild.stderr
+        gone = subprocess.run([LINTAS, "delete", "001_7096a94d9b5d90fd", "--index", str(index)],
+                              capture_output=True, text=True, cwd=REPO, timeout=60)
+        assert gone.returncode == 0 and "deleted by the server" in gone.stdout
+        assert server.wait_drained()["documents"] == 10
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log
+    # The server gone, the CLI writes directly again (and the lock is free).
+    out = subprocess.run([LINTAS, "delete", "nope", "--index", str(index)], capture_output=True, text=True,
+                         cwd=REPO, timeout=60)
+    assert out.returncode == 0 and "0 deleted, 1 not found" in out.stdout

@@ -1,0 +1,259 @@
+"""Near-real-time writes: a steady stream of POST /documents against `lintas serve`,
+with /search load beside it.
+
+    python bench/ingest_load.py [--base 10000] [--rate 50] [--seconds 30] [--clients 4]
+
+Three phases of equal length on one server: search alone (idle), search while
+documents arrive at --rate per second over HTTP (write), search alone again.
+Reported: the search throughput of the write phase against the mean of the two
+idle phases (the target is >= 80 %), the time from each batch's 202 to its first
+document being found by /search (p50/p95/max; target p95 <= 2 s), the rate
+actually sustained, and the server's CPU seconds per phase (machine shared, so
+compare ratios within one run, not wall times across runs).
+
+The base index is built once from the shared bench corpus and cached under
+bench/out/ingest/; each run works on a copy. Without ../shared (--synthetic)
+the documents are made from seeds/, for the smoke test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.http_load import HOST, run_load, tree_cpu_seconds  # noqa: E402
+
+OUT = REPO / "bench" / "out" / "ingest"
+DATA = REPO.parent / "shared" / "data" / "bench"
+LINTAS = str(Path(sys.executable).with_name("lintas"))
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def synthetic_docs(n: int, seed: int = 15) -> list[dict]:
+    """Documents made by shuffling the seed articles' sentences (for runs without ../shared)."""
+    rng = random.Random(seed)
+    sentences = {}
+    for path in sorted((REPO / "seeds").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        lang = "fa" if any("\u0600" <= ch <= "\u06ff" for ch in text) else "id"
+        sentences.setdefault(lang, []).extend(s.strip() for s in text.replace("\n", " ").split(".") if s.strip())
+    langs = sorted(sentences)
+    docs = []
+    for i in range(n):
+        lang = langs[i % len(langs)]
+        body = ". ".join(rng.choice(sentences[lang]) for _ in range(12)) + "."
+        docs.append({"id": f"syn{i}", "title": body[:60], "text": body, "lang": lang})
+    return docs
+
+
+def corpus(args) -> tuple[list[dict], list[dict], list[str]]:
+    """(base documents, documents to post, search paths)."""
+    if args.synthetic:
+        docs = synthetic_docs(args.base + args.rate * args.seconds + 100)
+        words = ["hubungan", "ایران", "ekonomi", "مذاکرات", "pemerintah", "روسیه"]
+        return docs[:args.base], docs[args.base:], [f"/search?q={quote(w)}" for w in words]
+    from bench.corpus import load_news, load_queries
+
+    news = load_news(DATA)
+    need = args.rate * args.seconds + 100
+    if len(news) < args.base + need:
+        raise SystemExit(f"the corpus has {len(news)} articles: --base {args.base} leaves too few to post")
+    rng = random.Random(15)
+    rng.shuffle(news)
+    queries = load_queries(DATA, limit=200)
+    return news[:args.base], news[args.base:args.base + need], [f"/search?q={quote(q.text)}" for q in queries]
+
+
+def base_index(args, base: list[dict]) -> Path:
+    kind = "syn" if args.synthetic else "news"
+    cached = OUT / f"base-{kind}-n{args.base}"
+    if not (cached / "lintas.json").exists():
+        log(f"building the base index of {len(base)} documents in {cached} (once)")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        src = OUT / f"base-{kind}-n{args.base}.jsonl"
+        with open(src, "w", encoding="utf-8") as f:
+            for d in base:
+                f.write(json.dumps({k: d[k] for k in ("id", "title", "text", "lang") if d.get(k)},
+                                   ensure_ascii=False) + "\n")
+        subprocess.run([LINTAS, "index", str(src), "--index", str(cached)], check=True)
+    work = OUT / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(cached, work, ignore=shutil.ignore_patterns("queue.sqlite3*", "keys.sqlite3*", "writer.lock"))
+    return work
+
+
+class Stream(threading.Thread):
+    """POSTs `batch` documents every batch/rate seconds on a fixed schedule; each batch's
+    first document carries a probe word, and a prober measures 202 -> searchable."""
+
+    def __init__(self, port: int, key: str, docs: list[dict], rate: int, batch: int, seconds: float):
+        super().__init__(daemon=True)
+        self.port, self.key, self.docs = port, key, docs
+        self.rate, self.batch, self.seconds = rate, batch, seconds
+        self.posted = 0
+        self.refused = 0
+        self.post_ms: list[float] = []
+        self.probes: list[tuple[str, float]] = []  # (probe word, time of its 202)
+        self.lock = threading.Lock()
+
+    def run(self):
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        start = time.perf_counter()
+        n = 0
+        interval = self.batch / self.rate
+        while time.perf_counter() - start < self.seconds and n * self.batch < len(self.docs):
+            due = start + n * interval
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            chunk = [dict(d) for d in self.docs[n * self.batch:(n + 1) * self.batch]]
+            word = f"probe{n:05d}q"
+            for i, d in enumerate(chunk):
+                d["id"] = f"live-{n}-{i}"
+                if i == 0:
+                    d["text"] = f"{d['text']}\n{word}"
+                d = {k: v for k, v in d.items() if k in ("id", "title", "text", "lang", "date", "source", "url") and v}
+                chunk[i] = d
+            body = json.dumps(chunk, ensure_ascii=False).encode()
+            t0 = time.perf_counter()
+            conn.request("POST", "/documents", body, {"Content-Type": "application/json",
+                                                      "Authorization": f"Bearer {self.key}"})
+            resp = conn.getresponse()
+            resp.read()
+            acked = time.perf_counter()
+            self.post_ms.append((acked - t0) * 1000)
+            if resp.status == 202:
+                self.posted += len(chunk)
+                with self.lock:
+                    self.probes.append((word, acked))
+            else:
+                self.refused += 1
+            n += 1
+        conn.close()
+
+
+def probe(port: int, stream: Stream, stop: threading.Event, timeout: float = 30.0) -> list[float]:
+    """202 -> first /search hit, per probe word, in seconds (polled every 50 ms)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    latencies, waiting, taken = [], [], 0
+    while not (stop.is_set() and not waiting and taken == len(stream.probes)):
+        with stream.lock:
+            waiting += stream.probes[taken:]
+            taken = len(stream.probes)
+        now = time.perf_counter()
+        still = []
+        for word, acked in waiting:
+            conn.request("GET", f"/search?q={word}&per_page=1")
+            data = json.loads(conn.getresponse().read())
+            found = time.perf_counter()
+            if data.get("total"):
+                latencies.append(found - acked)
+            elif now - acked < timeout:
+                still.append((word, acked))
+            else:
+                latencies.append(float("inf"))
+        waiting = still
+        time.sleep(0.05)
+    conn.close()
+    return latencies
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--base", type=int, default=10_000, help="documents in the index before the stream")
+    ap.add_argument("--rate", type=int, default=50, help="documents per second posted")
+    ap.add_argument("--batch", type=int, default=5, help="documents per POST")
+    ap.add_argument("--seconds", type=int, default=30, help="length of each phase")
+    ap.add_argument("--clients", type=int, default=4, help="search clients (keep-alive connections)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--synthetic", action="store_true", help="documents from seeds/ (no ../shared needed)")
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(REPO / "tests" / "ingest"))
+    from served import Server, create_key
+
+    base, live, paths = corpus(args)
+    index = base_index(args, base)
+    key = create_key(index, "admin")
+    server = Server(index, workers=args.workers, threads=args.threads)
+    try:
+        run_load(server.port, paths, clients=args.clients, duration=3)  # warm caches
+        phases = {}
+        for name in ("idle1", "write", "idle2"):
+            cpu0 = tree_cpu_seconds(server.proc.pid)
+            stream = prober = None
+            if name == "write":
+                stream = Stream(server.port, key, live, args.rate, args.batch, args.seconds)
+                stop = threading.Event()
+                result_box = {}
+                prober = threading.Thread(target=lambda: result_box.setdefault(
+                    "lat", probe(server.port, stream, stop)), daemon=True)
+                stream.start()
+                prober.start()
+            load = run_load(server.port, paths, clients=args.clients, duration=args.seconds)
+            phase = {"search_rps": round(load.rps, 1), "search_errors": load.errors,
+                     "search_p95_ms": round(pct(load.latencies_ms, 95), 1)}
+            if stream is not None:
+                stream.join()
+                stop.set()
+                prober.join(timeout=60)
+                lat = result_box.get("lat", [])
+                phase.update({
+                    "docs_posted": stream.posted, "posts_refused": stream.refused,
+                    "docs_per_s": round(stream.posted / args.seconds, 1),
+                    "post_p95_ms": round(pct(stream.post_ms, 95), 1),
+                    "visible_p50_s": round(pct(lat, 50), 3), "visible_p95_s": round(pct(lat, 95), 3),
+                    "visible_max_s": round(max(lat), 3) if lat else None, "probes": len(lat),
+                })
+            phase["server_cpu_s"] = round(tree_cpu_seconds(server.proc.pid) - cpu0, 2)
+            phases[name] = phase
+            log(f"{name}: {phase}")
+        drained = server.wait_drained(timeout=120)
+    finally:
+        server.stop()
+    idle = (phases["idle1"]["search_rps"] + phases["idle2"]["search_rps"]) / 2
+    w = phases["write"]
+    cpu_per_doc_ms = (w["server_cpu_s"] - phases["idle1"]["server_cpu_s"] / max(phases["idle1"]["search_rps"], 1e-9)
+                      * w["search_rps"]) / max(w["docs_posted"], 1) * 1000
+    summary = {
+        "base_documents": args.base, "rate": args.rate, "batch": args.batch, "seconds": args.seconds,
+        "clients": args.clients, "workers": args.workers, "phases": phases,
+        "search_ratio_write_vs_idle": round(w["search_rps"] / idle, 3) if idle else None,
+        "server_cpu_ms_per_doc_written": round(cpu_per_doc_ms, 1),
+        "documents_after": drained["documents"],
+    }
+    print(json.dumps(summary, indent=2))
+    print(f"\n202 -> searchable: p50 {w['visible_p50_s']} s, p95 {w['visible_p95_s']} s (target <= 2 s); "
+          f"{w['docs_per_s']} docs/s sustained; /search under writes {summary['search_ratio_write_vs_idle']:.0%} "
+          f"of idle (target >= 80 %); ~{summary['server_cpu_ms_per_doc_written']} server CPU ms per document")
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
