@@ -173,6 +173,10 @@ def probe(port: int, stream: Stream, stop: threading.Event, timeout: float = 30.
     return latencies
 
 
+def _probe_into(box: dict, port: int, stream: Stream, stop: threading.Event) -> None:
+    box["lat"] = probe(port, stream, stop)
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -210,8 +214,8 @@ def main(argv=None) -> int:
                 stream = Stream(server.port, key, live, args.rate, args.batch, args.seconds)
                 stop = threading.Event()
                 result_box = {}
-                prober = threading.Thread(target=lambda: result_box.setdefault(
-                    "lat", probe(server.port, stream, stop)), daemon=True)
+                prober = threading.Thread(target=_probe_into, args=(result_box, server.port, stream, stop),
+                                          daemon=True)
                 stream.start()
                 prober.start()
             load = run_load(server.port, paths, clients=args.clients, duration=args.seconds)
