@@ -35,7 +35,7 @@ from whoosh.writing import MERGE_SMALL, NO_MERGE
 
 from analyzers import detect_lang
 
-from . import storage
+from . import dedup, storage
 from .documents import Document, LoadError
 from .formats import Skipped
 from .indexer import IndexReport, content_hash, to_fields
@@ -159,15 +159,19 @@ class IndexWriter:
             last.pop(p.op.doc_id, None)
             last[p.op.doc_id] = p.op
         writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25)
+        # Near-duplicate labels against the committed index, as `lintas index` gives them.
+        clusterer = dedup.Clusterer(ix.reader())
         try:
             for doc_id, op in last.items():
                 if op.kind == "delete":
                     writer.delete_by_term("id", doc_id)
                 else:
-                    writer.update_document(**_fields(op.doc))
+                    writer.update_document(**_fields(op.doc, clusterer))
         except BaseException:
             writer.cancel()
             raise
+        finally:
+            clusterer.close()
         writer.commit(mergetype=MERGE_SMALL if len(writer.segments) >= MAX_SEGMENTS else NO_MERGE)
 
     def _one_by_one(self, ix, pending: list[Pending]) -> list[tuple[int, str, str]]:
@@ -181,9 +185,9 @@ class IndexWriter:
         return failures
 
 
-def _fields(doc: Document) -> dict:
+def _fields(doc: Document, clusterer: dedup.Clusterer) -> dict:
     lang = doc.lang or detect_lang(f"{doc.title}\n{doc.text}")
-    return to_fields(doc, lang, content_hash(doc, lang))
+    return to_fields(doc, lang, content_hash(doc, lang), clusterer)
 
 
 def _fsync_since(index_dir: Path, since: float) -> None:

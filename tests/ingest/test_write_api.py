@@ -195,3 +195,14 @@ def test_gzip_page_bodies_are_not_guessed(admin):
     # A body that is not what its Content-Type says is a 400, never a 500.
     status, data, _ = admin.post(gzip.compress(b'{"id": "z", "text": "t"}'))
     assert status == 400 and "UTF-8" in data["error"]
+
+
+def test_near_duplicates_posted_over_http_are_folded_like_indexed_ones(admin):
+    text = ("Pemerintah provinsi meresmikan jembatan gantung baru yang menghubungkan dua desa terpencil "
+            "di lereng gunung, sehingga warga tidak lagi harus menyeberangi sungai dengan rakit bambu. "
+            "Jembatan sepanjang delapan puluh meter itu dibangun selama enam bulan oleh warga dan tentara.")
+    status, data, _ = admin.post(json.dumps([{"id": "dup-a", "text": text, "lang": "id"},
+                                             {"id": "dup-b", "text": text + " Foto: dokumentasi.", "lang": "id"}]))
+    admin.wait_indexed(data["task"])
+    status, found, _ = admin.get("/search?q=jembatan%20gantung")
+    assert found["total"] == 2 and found["total_collapsed"] == 1
