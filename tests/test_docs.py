@@ -22,7 +22,7 @@ def usage_lines(name: str) -> list[str]:
 
 
 def test_the_collection_holds_every_command():
-    assert COMMANDS == ["delete", "index", "search", "serve", "stats"]
+    assert COMMANDS == ["delete", "index", "keys", "search", "serve", "stats"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -40,12 +40,22 @@ def test_every_command_answers_help(name):
         for opt in param.opts:
             if opt.startswith("--"):
                 assert opt in result.output, f"{name} --help does not show {opt}"
+    for sub in getattr(command, "commands", {}):  # `lintas keys create|list|revoke`
+        result = CliRunner().invoke(cli, [name, sub, "--help"])
+        assert result.exit_code == 0 and re.match(rf"Usage: \S+ {name} {sub} ", result.output), result.output
+
+
+def _params(command: click.Command) -> list[click.Parameter]:
+    """A command's parameters; a group's (`lintas keys`) are its subcommands'."""
+    if isinstance(command, click.Group):
+        return [p for sub in command.commands.values() for p in _params(sub)]
+    return command.params
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_the_readmes_options_exist(name):
     command = cli.get_command(click.Context(cli), name)
-    known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    known = {opt for param in _params(command) for opt in (*param.opts, *param.secondary_opts)}
     for line in usage_lines(name):
         shown = set(re.findall(r"--[a-z][a-z-]*", line.split("#")[0]))
         assert shown <= known, f"README shows {sorted(shown - known)} for lintas {name}, which it lacks"
