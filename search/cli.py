@@ -98,11 +98,11 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
                     paths, rebuild=rebuild, progress=progress)
             elif rebuild:
                 raise click.ClickException(
-                    f"a Lintas server is writing to {index_dir}: stop it to rebuild the index, "
-                    "or index without --rebuild (the server then indexes the documents)")
+                    f"another Lintas process (a server, or another `lintas index`) is writing to {index_dir}: "
+                    "stop it to rebuild the index, or index without --rebuild (it then indexes the documents)")
             else:
-                click.echo(f"a Lintas server is writing to {index_dir}: sending the documents "
-                           "through its write queue", err=True)
+                click.echo(f"another Lintas process (a server, or another `lintas index`) is writing to "
+                           f"{index_dir}: sending the documents through its write queue", err=True)
                 report = send(index_dir, iter_documents(paths), echo=lambda m: click.echo(m, err=True))
     except LintasError as err:
         fail(err)
@@ -111,7 +111,7 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
     if mine:
         click.echo(f"{index_dir}: {report.summary()}")
     else:
-        click.echo(f"{index_dir}: {report.added} indexed by the server"
+        click.echo(f"{index_dir}: {report.added} indexed through the write queue"
                    + (f", {len(report.errors)} skipped with errors" if report.errors else ""))
     if report.partial:
         sys.exit(EXIT_PARTIAL)
@@ -128,10 +128,11 @@ def delete(ids: tuple[str, ...], index_dir: str) -> None:
     try:
         with writing(index_dir) as mine:
             if not mine:
-                click.echo(f"a Lintas server is writing to {index_dir}: sending the deletions "
-                           "through its write queue", err=True)
+                click.echo(f"another Lintas process (a server, or another `lintas index`) is writing to "
+                           f"{index_dir}: sending the deletions through its write queue", err=True)
                 send(index_dir, [], deletes=list(dict.fromkeys(ids)))
-                click.echo(f"{index_dir}: {len(set(ids))} deleted by the server (ids not in the index are ignored)")
+                click.echo(f"{index_dir}: {len(set(ids))} deleted through the write queue "
+                           "(ids not in the index are ignored)")
                 return
             deleted = Indexer(index_dir).delete(list(dict.fromkeys(ids)))
     except LintasError as err:
