@@ -1,13 +1,13 @@
 """The one writer of an index: drains the write queue (search/queue.py) into Whoosh.
 
 Only the holder of `writer.lock` (an flock on a file in the index directory)
-writes to the index: one thread in one process of `lintas serve`, or a
-`lintas index` / `lintas delete` run while no server is up. Every server
-process (each gunicorn worker, or the one waitress process) starts a
-WriterThread; they all try the lock, one wins, the others wait on it, so
-if the writing worker dies (the kernel drops a dead process's flock) another
-takes over within LOCK_POLL seconds. Two Whoosh writers never meet, so no
-LockError.
+writes to the index: the writer process `lintas serve` starts (`python -m
+search.writer`, so that analysing documents never holds a search worker's GIL),
+or a `lintas index` / `lintas delete` run while no server is up. Every server
+worker also runs a WriterThread that tries the lock after a grace period and
+then waits on it: if the writer process dies (the kernel drops a dead process's
+flock) a worker takes over within LOCK_POLL seconds. Two Whoosh writers never
+meet, so no LockError.
 
 Crash safety: a batch is marked applied (searchable) after its Whoosh commit;
 ops leave the queue only at a checkpoint (every CHECKPOINT_EVERY seconds, in a
@@ -219,8 +219,9 @@ class WriterThread:
     """The background writer of one server process: waits for the lock, then drains
     the queue for as long as the process lives."""
 
-    def __init__(self, index_dir: str | Path):
+    def __init__(self, index_dir: str | Path, grace: float = 0.0):
         self.index_dir = Path(index_dir)
+        self.grace = grace  # seconds before the first try of the lock
         self.lock = WriterLock(index_dir)
         self.writer = IndexWriter(index_dir)
         self._stop = threading.Event()
@@ -237,6 +238,7 @@ class WriterThread:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        self._stop.wait(self.grace)
         while not self._stop.is_set() and not self.lock.try_acquire():
             self._stop.wait(LOCK_POLL)
         if self._stop.is_set():
@@ -367,3 +369,29 @@ def _take_over(index_dir: str | Path) -> bool:
     finally:
         lock.release()
     return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m search.writer INDEX_DIR [PARENT_PID]`: the writer process `lintas serve` starts. It
+    ends with its parent (a kill -9 of the server leaves no writer behind)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) not in (1, 2):
+        print("usage: python -m search.writer INDEX_DIR [PARENT_PID]", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="lintas writer: %(levelname)s %(message)s")
+    # The parent's pid as it started us: it may be gone before these imports are done.
+    parent = int(args[1]) if len(args) == 2 else os.getppid()
+    thread = WriterThread(args[0]).start()
+    try:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    thread.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 
 import click
@@ -30,6 +32,10 @@ MAX_DEFAULT_WORKERS = 4
 # waitress accepts request headers up to 256 KiB, so an over-long URL reaches the
 # app and gets its JSON 414; gunicorn must let it through the same way.
 MAX_REQUEST_LINE = 256 * 1024
+
+# Seconds a worker's fallback writer thread waits before trying the writer lock,
+# so that the dedicated writer process (started first) normally holds it.
+WRITER_GRACE = 5.0
 
 
 def default_workers() -> int:
@@ -78,12 +84,26 @@ def _stop_on_sigterm() -> None:
 def serve(host: str, port: int, config: dict, workers: int | None, threads: int) -> None:
     """Serve until Ctrl+C or SIGTERM; `workers` None: default_workers(). `config`: the
     app's settings (INDEX_DIR, REQUIRE_KEY, MAX_WRITE_BYTES), the same in every worker."""
+    master_pid = os.getpid()
     if workers is None:
         workers = default_workers()
-    if workers == 1:
-        _serve_waitress(host, port, config, threads)
-    else:
-        _serve_gunicorn(host, port, config, workers, threads)
+    # The index writer runs in a process of its own, so that analysing new documents
+    # never holds a search worker's GIL; the workers' writer threads wait WRITER_GRACE
+    # seconds before trying the lock, and take over only if that process dies.
+    writer = subprocess.Popen([sys.executable, "-m", "search.writer", config["INDEX_DIR"], str(master_pid)])
+    config = {**config, "WRITER_GRACE": WRITER_GRACE}
+    try:
+        if workers == 1:
+            _serve_waitress(host, port, config, threads)
+        else:
+            _serve_gunicorn(host, port, config, workers, threads)
+    finally:
+        if os.getpid() == master_pid:  # not in a gunicorn worker leaving
+            writer.terminate()  # like a crash for the queue: it starts again from its checkpoint
+            try:
+                writer.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                writer.kill()
 
 
 def _serve_waitress(host: str, port: int, config: dict, threads: int) -> None:

@@ -65,7 +65,8 @@ def start_writer(app: Flask) -> WriterThread:
     """Start this process's writer thread (it writes only once it holds the index's lock)."""
     writer = app.extensions.get(_WRITER)
     if writer is None:
-        writer = app.extensions[_WRITER] = WriterThread(app.config["INDEX_DIR"]).start()
+        writer = app.extensions[_WRITER] = WriterThread(
+            app.config["INDEX_DIR"], grace=app.config.get("WRITER_GRACE", 0.0)).start()
     return writer
 
 

@@ -45,6 +45,19 @@ class Server:
             assert time.monotonic() < deadline, "server did not answer in 60 s"
             time.sleep(0.05)
 
+    def wait_writer(self, index: Path, timeout: float = 60.0) -> None:
+        """Until the server's writer process holds the index's writer lock."""
+        from search.writer import WriterLock
+
+        deadline = time.monotonic() + timeout
+        while True:
+            lock = WriterLock(index)
+            if not lock.try_acquire():
+                return
+            lock.release()
+            assert time.monotonic() < deadline, "no writer took the lock"
+            time.sleep(0.05)
+
     def health(self) -> dict:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
@@ -59,7 +72,8 @@ class Server:
             health = self.health()
             queue = health.get("queue", {"pending": 0, "indexed_task": 0, "last_task": 0})  # none queued yet
             if queue.get("pending") == 0 and queue.get("indexed_task") == queue.get("last_task"):
-                return health
+                time.sleep(0.5)  # every worker's engine looks for a newer commit every 0.2 s
+                return self.health()
             assert time.monotonic() < deadline, f"queue not drained: {health}"
             time.sleep(0.1)
 

@@ -95,10 +95,11 @@ def test_acknowledged_documents_survive_sigkill_and_none_is_indexed_twice(tmp_pa
 
     server = Server(index, workers=2)
     try:
-        health = server.wait_drained(timeout=120)
+        server.wait_drained(timeout=120)
+        time.sleep(0.5)  # every worker's searcher looks for the last commit within 0.2 s
+        health = server.health()
         # Every acknowledged id is searchable through the server...
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
-        time.sleep(0.5)  # every worker's searcher looks for the last commit within 0.2 s
         for doc_id in rng.sample(acked, min(200, len(acked))):
             conn.request("GET", f"/documents/{doc_id}")
             resp = conn.getresponse()
@@ -227,6 +228,7 @@ def test_lintas_index_while_the_server_writes_goes_through_its_queue(tmp_path, f
                    capture_output=True, cwd=REPO)
     server = Server(index, workers=2)
     try:
+        server.wait_writer(index)
         out = subprocess.run([LINTAS, "index", str(fixtures), "--index", str(index)],
                              capture_output=True, text=True, cwd=REPO, timeout=120)
         assert out.returncode == 0, out.stderr

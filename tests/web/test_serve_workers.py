@@ -41,7 +41,14 @@ class Served(LintasServer):
             time.sleep(0.05)
 
     def workers(self) -> list[int]:
-        return [p for p in process_tree(self.proc.pid)[1:] if alive(p)]
+        return [p for p in process_tree(self.proc.pid)[1:] if alive(p) and not is_writer(p)]
+
+    def writers(self) -> list[int]:
+        deadline = time.monotonic() + 30
+        while not (found := [p for p in process_tree(self.proc.pid)[1:] if alive(p) and is_writer(p)]):
+            assert time.monotonic() < deadline, "no writer process"
+            time.sleep(0.05)
+        return found
 
     def get(self, conn: http.client.HTTPConnection, path: str) -> tuple[int, dict]:
         conn.request("GET", path)
@@ -88,6 +95,14 @@ def served(index_dir):
         for pid in pids:  # whatever a failed test left behind
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def is_writer(pid: int) -> bool:
+    """The index writer process `lintas serve` starts beside the workers (search/writer.py)."""
+    try:
+        return b"search.writer" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def alive(pid: int) -> bool:
@@ -138,7 +153,8 @@ def test_both_workers_answer_search_as_the_app_does(served, client):
 
 def test_sigterm_to_the_master_stops_every_worker(served):
     server = served()
-    workers = server.workers()
+    workers = server.workers() + server.writers()  # the writer process stops too
+    assert len(workers) == 3
     server.connections_to_every_worker()  # workers with open keep-alive connections still stop
     log = server.stop(signal.SIGTERM)
     assert server.proc.returncode == 0
@@ -152,7 +168,7 @@ def test_sigterm_to_the_master_stops_every_worker(served):
 
 def test_workers_leave_when_the_master_is_killed(served):
     server = served()
-    workers = server.workers()
+    workers = server.workers() + server.writers()  # the writer process leaves with them
     server.proc.kill()  # SIGKILL: no chance to stop its workers
     server.proc.wait(timeout=5)
     deadline = time.monotonic() + 10  # a worker checks its parent about once a second
