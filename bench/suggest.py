@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/suggest.py                 # 100k (builds and caches the index once)
     .venv/bin/python bench/suggest.py --size 10000
+    .venv/bin/python bench/suggest.py --words-only    # index the `words` field alone (minutes, not an hour)
 
 The prefixes are those a person types on the way to each bench query word (2 to
 8 characters, both languages). Each is completed by Lintas (search/completions.py:
@@ -57,17 +58,55 @@ def pct(values, p):
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
+def words_only_index(bench, size: int) -> Path:
+    """An index of the corpus with only the fields completions read (id, words).
+
+    The completion table is the `words` field's terms and document frequencies, the
+    same in this index as in the full one; building it skips Hazm and Sastrawi.
+    """
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, Schema
+
+    from search.schema import WORDS
+
+    path = Path(bench.args.out) / "index" / f"words-n{size}-s{bench.args.seed}"
+    if whoosh_index.exists_in(str(path)):
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), Schema(id=ID(stored=True, unique=True), words=WORDS()))
+    writer = ix.writer(limitmb=512)
+    for doc in corpus_mod.iter_corpus(bench.corpus(size)):
+        writer.add_document(id=doc["id"], words=f"{doc.get('title', '')}\n{doc['text']}")
+    writer.commit()
+    return path
+
+
+class _WordsEngine:
+    """Engine.complete over a words-only index (what Engine.complete runs, minus the pool)."""
+
+    def __init__(self, path: Path):
+        from whoosh import index as whoosh_index
+
+        self._searcher = whoosh_index.open_dir(str(path)).searcher()
+
+    def complete(self, text: str, limit: int = 8):
+        return completions.complete(self._searcher.reader(), text, limit)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=100_000)
     ap.add_argument("--prefixes", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3, help="passes over the prefixes; the median per prefix is kept")
+    ap.add_argument("--words-only", action="store_true", help="index only the words field of the corpus")
     args = ap.parse_args(argv)
     bench = perf.Bench(perf.parse_args(["--sizes", str(args.size), "--engines", "lintas"]))
-    index_dir = bench.ensure_index("lintas", args.size)
-    engine = Engine(index_dir)
-    searcher = engine._searcher()
-    reader = searcher.reader()
+    if args.words_only:
+        engine = _WordsEngine(words_only_index(bench, args.size))
+        reader = engine._searcher.reader()
+    else:
+        engine = Engine(bench.ensure_index("lintas", args.size))
+        reader = engine.searchers.searcher().reader()
     words = prefixes(corpus_mod.load_queries(Path(bench.args.data)), args.prefixes)
     build_ms, _ = cpu_ms(completions._table, reader)
     table = completions._table(reader)
@@ -87,7 +126,8 @@ def main(argv=None) -> int:
     by_len = {}
     for p, ms in zip(words, ours_ms):
         by_len.setdefault(min(len(p), 5), []).append(ms)
-    print(f"suggest at {args.size} documents ({reader.doc_count()} in the index), "
+    kind = "words-only index" if args.words_only else "full index"
+    print(f"suggest at {args.size} documents ({reader.doc_count()} in the {kind}), "
           f"{len(words)} prefixes x {args.repeat} passes; machine shared and loaded")
     print(f"  completion table: {len(table.terms)} surface words, built once in {build_ms:.0f} CPU ms")
     print(f"  {'':24} {'median':>8} {'p90':>8} {'p99':>8} {'max':>8}  (CPU ms per completion)")

@@ -13,7 +13,7 @@ from search.errors import BadRequest
 from search.request import MAX_QUERY_CHARS
 
 from . import current_engine
-from .display import LANG_NAMES, date_label
+from .display import LANG_NAMES, date_html
 
 bp = Blueprint("reader", __name__)
 
@@ -27,7 +27,7 @@ def article(doc_id: str) -> tuple[str, int]:
     url = doc.url if doc.url and doc.url.lower().startswith(("http://", "https://")) else None
     return render_template(
         "article.html", q=q, article=found, doc=doc, original_url=url,
-        lang_names=LANG_NAMES, date_label=date_label,
+        lang_names=LANG_NAMES, date_html=date_html,
     ), 200
 
 

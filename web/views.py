@@ -16,7 +16,7 @@ from search.documents import Document
 from search.errors import LintasError
 
 from . import current_engine, timeline
-from .display import LANG_NAMES, date_label
+from .display import LANG_NAMES, date_html
 from .openapi import SPEC
 from .pagination import paginate
 from .params import SEARCH_PARAMS, search_request
@@ -77,7 +77,7 @@ def index() -> tuple[str, int]:
         pagination=paginate(results.page, results.per_page, results.total_collapsed),
         lang_names=LANG_NAMES,
         page_url=_page_url,
-        date_label=date_label,
+        date_html=date_html,
         bars=timeline.bars(results.histogram or {}),
         timeline_size=(timeline.WIDTH, timeline.HEIGHT, timeline.AXIS),
     ), 200

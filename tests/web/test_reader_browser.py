@@ -49,6 +49,13 @@ def test_persian_article_page_marks_query_words_right_to_left(page: Page, reader
     expect(marks.first).to_have_text("ایران")
     expect(article.locator("h1 mark")).to_have_text("ایران")
     expect(article.locator(".meta time")).to_have_text("۲۹ بهمن ۱۴۰۲ · 2024-02-18")
+    # In the right-to-left line the Gregorian date still reads 2024-02-18, not 18-02-2024.
+    edges = article.locator('.meta time bdi[dir="ltr"]').evaluate("""el => {
+      const t = el.firstChild, r = document.createRange(), at = i => {
+        r.setStart(t, i); r.setEnd(t, i + 1); return r.getBoundingClientRect().left; };
+      return {first: at(0), last: at(t.length - 1)};
+    }""")
+    assert edges["first"] < edges["last"], edges
     expect(article.get_by_role("link", name="نسخهٔ اصلی")).to_have_attribute("href", "https://example.org/aran/1402-11-29")
     more = page.get_by_role("region", name="More like this")
     expect(more.get_by_role("listitem")).to_have_count(1)
