@@ -56,7 +56,8 @@ def rank(data: Path = DATA) -> tuple[dict[str, list[str]], dict[str, float]]:
             relevance.build_lintas_index(ev, Path(index_dir), progress=False)
             engine = Engine(index_dir, time_limit=60.0)  # ranking, not speed: no cut-off lists
             for qid, q in picked.items():
-                hits = engine.search(SearchRequest(q=q, per_page=TOP, snippets=False)).hits
+                # Ranking, not the page: near-duplicates are not folded.
+                hits = engine.search(SearchRequest(q=q, per_page=TOP, snippets=False, collapse=False)).hits
                 tops[qid] = [h.id for h in hits]
         per_query = {qid: metrics.score_query(tops[qid], ev.qrels[qid]) for qid in picked}
         by_source = metrics.per_source_means(per_query, relevance.source_of)

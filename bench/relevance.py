@@ -156,8 +156,9 @@ def run_lintas(ev: EvalSet, index_dir: Path, query_lang: bool) -> tuple[dict, in
     rankings, refused, slow = {}, 0, 0
     for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} lintas query", file=sys.stderr):
         try:
+            # Ranking, not the page: near-duplicates are not folded (collapse=False).
             req = SearchRequest(q=q, lang=ev.lang if query_lang else None, per_page=TOP_K,
-                                snippets=False)
+                                snippets=False, collapse=False)
             results = engine.search(req)
             rankings[qid] = [h.id for h in results.hits]
             slow += results.took_ms > DEFAULT_TIME_LIMIT * 1000

@@ -20,6 +20,7 @@ import heapq
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ from bench import corpus as corpus_mod  # noqa: E402
 from bench import perf  # noqa: E402
 from search import completions  # noqa: E402
 from search.engine import Engine  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
 
 
 def prefixes(queries, limit: int) -> list[str]:
@@ -108,8 +110,7 @@ def main(argv=None) -> int:
         engine = Engine(bench.ensure_index("lintas", args.size))
         reader = engine.searchers.searcher().reader()
     words = prefixes(corpus_mod.load_queries(Path(bench.args.data)), args.prefixes)
-    build_ms, _ = cpu_ms(completions._table, reader)
-    table = completions._table(reader)
+    build_ms, table = cpu_ms(completions.table, reader)
     ours, theirs, agree = {p: [] for p in words}, {p: [] for p in words}, 0
     for _ in range(args.repeat):
         for p in words:
@@ -138,7 +139,40 @@ def main(argv=None) -> int:
         print(f"    lintas, {label:13} {statistics.median(by_len[n]):8.3f} {pct(by_len[n], 99):8.3f}  ({len(by_len[n])} prefixes)")
     ratio = statistics.median([t / o for o, t in zip(ours_ms, theirs_ms) if o > 0])
     print(f"  whoosh / lintas, median per prefix: {ratio:.1f}x; same completions for {agree}/{len(words)} prefixes")
+    if not args.words_only:
+        page_cost(engine, corpus_mod.load_queries(Path(bench.args.data)), args.repeat)
     return 0
+
+
+PAGE_VARIANTS = {
+    "plain (collapse=0)": dict(collapse=False),
+    "folded (default)": dict(),
+    "folded + histogram=auto": dict(histogram="auto"),
+    "folded + histogram, newest": dict(histogram="auto", sort="newest"),
+    "folded + histogram, from/to": dict(histogram="auto", date_from=date(2024, 1, 1), date_to=date(2024, 6, 30)),
+}
+
+
+def page_cost(engine, queries, repeat: int) -> None:
+    """What the results page adds to a search: folding, the timeline, date order and filters."""
+    texts = [q.text for q in queries]
+    for text in texts[:20]:
+        engine.search(SearchRequest(q=text))  # warm the caches every variant reads
+    per = {name: [] for name in PAGE_VARIANTS}
+    for text in texts:
+        engine.search(SearchRequest(q=text, collapse=False))  # this query's postings decoded before timing
+        for name, extra in PAGE_VARIANTS.items():
+            runs = []
+            for _ in range(repeat):
+                ms, _res = cpu_ms(engine.search, SearchRequest(q=text, **extra))
+                runs.append(ms)
+            per[name].append(statistics.median(runs))
+    base = per["plain (collapse=0)"]
+    print(f"  search, {len(texts)} bench queries (CPU ms per search, snippets on):")
+    print(f"  {'':30} {'median':>8} {'p90':>8} {'p99':>8}  {'x plain (median of ratios)':>26}")
+    for name, ms in per.items():
+        ratio = statistics.median([m / b for m, b in zip(ms, base) if b > 0])
+        print(f"  {name:30} {statistics.median(ms):8.2f} {pct(ms, 90):8.2f} {pct(ms, 99):8.2f}  {ratio:26.2f}")
 
 
 if __name__ == "__main__":

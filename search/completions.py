@@ -4,10 +4,11 @@ The words come from the `words` field (surface forms, analyzers/words.py), so
 `hubung` completes to `hubungan`, never to the stem `hubung`, and «آذرب» to
 «آذربایجان». They are ranked by how many documents hold them.
 
-The field's terms are read once per index generation into one sorted list and
-an array of document frequencies, shared by every thread of the process: a
-prefix is then two binary searches and a partial sort of the slice between
-them, instead of Whoosh walking its term dictionary per keystroke.
+The field's terms are read once per segment into one sorted list and an array
+of document frequencies, merged once per index generation and shared by every
+thread of the process: a prefix is then two binary searches and a partial sort
+of the slice between them, instead of Whoosh walking its term dictionary per
+keystroke (bench/suggest.py measures both).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 
 from analyzers.words import MAX_CHARS, fold_prefix
 
@@ -32,14 +34,33 @@ class Completion:
 
 
 class _Table:
-    def __init__(self, reader):
+    """Surface words in byte order (Whoosh's term order) and their document frequencies."""
+
+    def __init__(self, terms: list[bytes], freqs: np.ndarray):
+        self.terms = terms
+        self.freqs = freqs
+
+    @classmethod
+    def of_segment(cls, leaf) -> _Table:
         terms, freqs = [], []
-        if FIELD in reader.schema:
-            for btext, info in reader.iter_field(FIELD):
+        if FIELD in leaf.schema:
+            for btext, info in leaf.iter_field(FIELD):
                 terms.append(btext)
                 freqs.append(info.doc_frequency())
-        self.terms = terms  # UTF-8 bytes, in byte order (Whoosh's term order)
-        self.freqs = np.asarray(freqs, dtype=np.int64)
+        return cls(terms, np.asarray(freqs, dtype=np.int64))
+
+    @classmethod
+    def merged(cls, tables: list[_Table]) -> _Table:
+        if len(tables) == 1:
+            return tables[0]
+        # Summed per word in a dict: Whoosh's own multi-segment term walk (a heap
+        # merge in Python, term infos added up) took 15 times as long.
+        total: dict[bytes, int] = {}
+        for table in tables:
+            for term, n in zip(table.terms, table.freqs.tolist()):
+                total[term] = total.get(term, 0) + n
+        terms = sorted(total)
+        return cls(terms, np.fromiter((total[t] for t in terms), dtype=np.int64, count=len(terms)))
 
     def top(self, prefix: bytes, limit: int) -> list[tuple[str, int]]:
         lo = bisect.bisect_left(self.terms, prefix)
@@ -56,26 +77,36 @@ class _Table:
         return [(self.terms[lo + i].decode("utf-8"), int(freqs[i])) for i in ranked]
 
 
-_TABLES: dict[tuple, _Table] = {}
+# A segment never changes once written: its table is kept by segment id, and a
+# new generation only merges (deleted documents still count in a segment's
+# frequencies, as in Whoosh's own doc_frequency, until a merge drops them).
+_SEGMENTS: LRUCache = LRUCache(maxsize=64)
+_TABLES: LRUCache = LRUCache(maxsize=2)
 _LOCK = threading.Lock()
 
 
-def _key(reader) -> tuple:
-    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-    return tuple(leaf.segment().segment_id() for leaf, _base in leaves)
+def _leaves(reader) -> list:
+    return [leaf for leaf, _base in reader.leaf_readers()] if hasattr(reader, "leaf_readers") else [reader]
 
 
-def _table(reader) -> _Table:
-    key = _key(reader)
-    table = _TABLES.get(key)
-    if table is None:
+def table(reader) -> _Table:
+    """The completion table of a reader's segments, built once per set of segments."""
+    leaves = _leaves(reader)
+    key = tuple(leaf.segment().segment_id() for leaf in leaves)
+    found = _TABLES.get(key)
+    if found is None:
         with _LOCK:
-            table = _TABLES.get(key)
-            if table is None:
-                table = _Table(reader)
-                _TABLES.clear()  # one generation at a time: the newest
-                _TABLES[key] = table
-    return table
+            found = _TABLES.get(key)
+            if found is None:
+                parts = []
+                for leaf in leaves:
+                    seg = leaf.segment().segment_id()
+                    part = _SEGMENTS.get(seg)
+                    if part is None:
+                        part = _SEGMENTS[seg] = _Table.of_segment(leaf)
+                    parts.append(part)
+                found = _TABLES[key] = _Table.merged(parts)
+    return found
 
 
 def complete(reader, text: str, limit: int = 8) -> list[Completion]:
@@ -87,4 +118,4 @@ def complete(reader, text: str, limit: int = 8) -> list[Completion]:
         return []
     lead = f"{head.strip()} " if head.strip() else ""
     return [Completion(text=lead + word, word=word, documents=n)
-            for word, n in _table(reader).top(prefix.encode("utf-8"), limit)]
+            for word, n in table(reader).top(prefix.encode("utf-8"), limit)]

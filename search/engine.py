@@ -50,10 +50,11 @@ class Engine:
     # -- public API
 
     def warm_up(self) -> None:
-        """Load what the first query would otherwise wait for (Persian lexicon, searcher)."""
+        """Load what the first query would otherwise wait for (Persian lexicon, searcher,
+        the completion table)."""
         for lang in LANGS:
             list(self._ix.schema[body_field(lang)].analyzer("ایران hubungan relations"))
-        self.searchers.searcher()
+        completions.table(self.searchers.searcher().reader())
 
     def count(self) -> int:
         return self.searchers.searcher().doc_count()
