@@ -110,3 +110,9 @@ def normalize_chars(text: str) -> tuple[str, list[int] | None]:
 def fold_text(text: str) -> str:
     """normalize_chars without the offsets: for terms, stop lists and queries."""
     return text.translate(_TABLE)
+
+
+def word_list(path) -> list[str]:
+    """The words of a data file, one a line; `#` starts a comment (the source and licence header)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]

@@ -20,6 +20,7 @@ from pathlib import Path
 from whoosh.analysis import Analyzer
 
 from .chain import NormalizingTokenizer, TermFilter
+from .common import word_list
 
 # Words may carry hyphens (negara-negara, sebaik-baiknya, Azerbaijan-Iran).
 WORD_PATTERN = r"[^\W_]+(?:-[^\W_]+)*"
@@ -67,12 +68,7 @@ def unreduplicate(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    words = set()
-    for line in (_DATA / "stopwords_id.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            words.add(line)
-    return frozenset(words)
+    return frozenset(word_list(_DATA / "stopwords_id.txt"))
 
 
 @lru_cache(maxsize=2**18)

@@ -21,7 +21,7 @@ from pathlib import Path
 from whoosh.analysis import Analyzer
 
 from .chain import NormalizingTokenizer, TermFilter
-from .common import ZWNJ, fold_text
+from .common import ZWNJ, fold_text, word_list
 
 # Suffixes a ZWNJ attaches to the word before it: plural, comparative, ezafe,
 # possessive and personal endings. Longest first.
@@ -157,12 +157,7 @@ def _is_persian(word: str) -> bool:
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """The stop list, passed through the same lemma and fold as the text it filters."""
-    words = set()
-    for line in (_DATA / "stopwords_fa.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            words.add(fold_term(lemma(fold_text(line))))
-    return frozenset(words)
+    return frozenset(fold_term(lemma(fold_text(word))) for word in word_list(_DATA / "stopwords_fa.txt"))
 
 
 @lru_cache(maxsize=2**18)

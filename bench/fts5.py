@@ -1,15 +1,21 @@
-"""SQLite FTS5 as the reference line: the stock tokenizer, BM25, nothing language-aware.
+"""SQLite FTS5, the reference line of both benchmarks: the stock tokenizer, BM25,
+nothing language-aware.
 
-If Lintas, with Hazm and Sastrawi behind it, cannot beat `unicode61` + `bm25()`, the
-analyzers are not earning their keep. The set-up matches the peer table in
-`shared/data/README.md`: title and text in one FTS5 table, top 100 by `bm25()`. The title
-column matters: without it fa parsinlu drops from 0.664 to 0.638 MRR@10.
+Relevance (bench/relevance.py): if Lintas, with Hazm and Sastrawi behind it, cannot beat
+`unicode61` + `bm25()`, the analyzers are not earning their keep. The set-up matches the
+peer table in `shared/data/README.md`: title and text in one FTS5 table, top 100 by
+`bm25()`, questions as OR'ed words (`match_expression`). The title column matters:
+without it fa parsinlu drops from 0.664 to 0.638 MRR@10.
+
+Speed (bench/perf.py, bench/peers.py): the same table on disk, plain `unicode61`, queries
+in Lintas's syntax (`syntax_expression`), with or without FTS5's snippet().
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 
 
 def match_expression(question: str) -> str | None:
@@ -29,30 +35,54 @@ def match_expression(question: str) -> str | None:
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
-class Fts5Index:
-    """An in-memory FTS5 table over (id, title, text), queried with OR'ed words."""
+def syntax_expression(query_text: str) -> str:
+    """A query in Lintas's syntax (bench/corpus.py: `t`, `t1 AND t2`, `"t1 t2"`) as FTS5 MATCH.
 
-    def __init__(self) -> None:
-        self.db = sqlite3.connect(":memory:")
+    `t1 AND t2` stays AND, `"t1 t2"` stays a phrase. Each bare term is quoted
+    too: FTS5 barewords reject ASCII punctuation (`covid-19`), and a quoted
+    single term means the same thing.
+    """
+    q = query_text.strip()
+    if q.startswith('"') and q.endswith('"') and len(q) > 1:
+        return '"' + q[1:-1].replace('"', '""') + '"'
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in q.split(" AND "))
+
+
+# The relevance set-up folds diacritics, as the peer table's run did; the speed
+# benchmark keeps FTS5's plain default.
+RELEVANCE_TOKENIZER = "unicode61 remove_diacritics 2"
+SPEED_TOKENIZER = "unicode61"
+
+
+class Fts5Index:
+    """An FTS5 table over (id, title, text, lang), in memory unless given a file."""
+
+    def __init__(self, path: str | Path = ":memory:", tokenizer: str = RELEVANCE_TOKENIZER) -> None:
+        # Threads of the speed benchmark share one read-only connection.
+        self.db = sqlite3.connect(str(path), check_same_thread=False)
         self.db.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5("
-            "id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')"
+            "CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5("
+            f"id UNINDEXED, title, text, lang UNINDEXED, tokenize = '{tokenizer}')"
         )
 
-    def add(self, docs: Iterable[tuple[str, str, str]]) -> None:
-        """Add (id, title, text) rows."""
+    def add(self, docs: Iterable[tuple]) -> None:
+        """Add (id, title, text) or (id, title, text, lang) rows, in one transaction."""
         with self.db:
-            self.db.executemany("INSERT INTO docs (id, title, text) VALUES (?, ?, ?)", docs)
+            self.db.executemany("INSERT INTO docs (id, title, text, lang) VALUES (?, ?, ?, ?)",
+                                ((*d, None) if len(d) == 3 else d for d in docs))
 
     def search(self, question: str, limit: int = 100) -> list[str]:
-        """Ids of the best `limit` documents; bm25() is lower-is-better, hence ascending."""
+        """Ids of the best `limit` documents for a question; bm25() is lower-is-better."""
         expr = match_expression(question)
         if expr is None:
             return []
-        rows = self.db.execute(
-            "SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?", (expr, limit)
-        )
-        return [r[0] for r in rows]
+        return [doc_id for doc_id, _snippet in self.match(expr, limit)]
+
+    def match(self, expression: str, limit: int, snippets: bool = False) -> list[tuple[str, str]]:
+        """(id, snippet or '') of the best `limit` documents for a MATCH expression."""
+        shown = "snippet(docs, 2, '<mark>', '</mark>', '…', 24)" if snippets else "''"
+        sql = f"SELECT id, {shown} FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?"
+        return self.db.execute(sql, (expression, limit)).fetchall()
 
     def close(self) -> None:
         self.db.close()

@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 import resource
 import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
 
 from bench.corpus import iter_corpus
+from bench.fts5 import SPEED_TOKENIZER, Fts5Index, syntax_expression
 
 TOP_K = 10
 RESULT_PREFIX = "BENCH-RESULT "
@@ -40,19 +40,6 @@ def dir_bytes(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def fts5_match(query_text: str) -> str:
-    """Our query syntax -> an FTS5 MATCH expression.
-
-    `t1 AND t2` stays AND, `"t1 t2"` stays a phrase. Each bare term is quoted
-    too: FTS5 barewords reject ASCII punctuation (`covid-19`), and a quoted
-    single term means the same thing.
-    """
-    q = query_text.strip()
-    if q.startswith('"') and q.endswith('"') and len(q) > 1:
-        return '"' + q[1:-1].replace('"', '""') + '"'
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in q.split(" AND "))
 
 
 # ---- counting wrapper: every build reports the same docs and bytes ----------
@@ -134,38 +121,23 @@ class Fts5Peer:
         Path(index_dir).mkdir(parents=True, exist_ok=True)
         db = Path(index_dir) / self.DB
         db.unlink(missing_ok=True)
-        con = sqlite3.connect(db)
-        con.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5("
-            "id UNINDEXED, title, text, lang UNINDEXED, tokenize='unicode61')"
-        )
-        with con:  # one transaction, as a bulk load should be
-            con.executemany(
-                "INSERT INTO docs (id, title, text, lang) VALUES (?, ?, ?, ?)",
-                ((d["id"], d["title"], d["text"], d["lang"]) for d in docs),
-            )
-        con.close()
+        index = Fts5Index(db, tokenizer=SPEED_TOKENIZER)
+        index.add((d["id"], d["title"], d["text"], d["lang"]) for d in docs)
+        index.close()
 
     def open(self, index_dir: Path):
-        return _Fts5Searcher(Path(index_dir) / self.DB)
+        return _Fts5Searcher(Fts5Index(Path(index_dir) / self.DB, tokenizer=SPEED_TOKENIZER))
 
 
 class _Fts5Searcher:
-    WITH = (
-        "SELECT id, snippet(docs, 2, '<mark>', '</mark>', '…', 24) FROM docs "
-        "WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?"
-    )
-    WITHOUT = "SELECT id, '' FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?"
-
-    def __init__(self, db: Path):
-        self.con = sqlite3.connect(db, check_same_thread=False)
+    def __init__(self, index: Fts5Index):
+        self.index = index
 
     def search(self, query_text: str, snippets: bool) -> list[tuple[str, str]]:
-        sql = self.WITH if snippets else self.WITHOUT
-        return self.con.execute(sql, (fts5_match(query_text), TOP_K)).fetchall()
+        return self.index.match(syntax_expression(query_text), TOP_K, snippets)
 
     def close(self) -> None:
-        self.con.close()
+        self.index.close()
 
 
 # ---- Lintas ----------------------------------------------------------------------

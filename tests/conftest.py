@@ -12,6 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from search.indexer import Indexer
+from web import create_app
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -19,12 +20,31 @@ CHROMIUM = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/b
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory) -> Path:
+def make_index(tmp_path_factory):
+    """make_index(name, paths=(), documents=()) -> a new real index of those files and
+    documents (files first), failing the test on any input it could not load."""
+
+    def make(name: str, paths=(), documents=()) -> Path:
+        index_dir = tmp_path_factory.mktemp(name)
+        indexer = Indexer(index_dir)
+        for report in (indexer.index_paths(list(paths)) if paths else None,
+                       indexer.add_documents(list(documents)) if documents else None):
+            assert report is None or not report.errors, report.errors
+        return index_dir
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def make_app():
+    """make_app(index_dir) -> the Flask app on that index, in testing mode."""
+    return lambda index_dir: create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
+
+
+@pytest.fixture(scope="session")
+def seed_index(make_index) -> Path:
     """A real index of the five seed articles, built once per session; tests only read it."""
-    index_dir = tmp_path_factory.mktemp("seed-index")
-    report = Indexer(index_dir).index_paths([SEEDS])
-    assert report.added == 5 and not report.errors, report.errors
-    return index_dir
+    return make_index("seed-index", paths=[SEEDS])
 
 
 @pytest.fixture(scope="session")

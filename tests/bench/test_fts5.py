@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.fts5 import Fts5Index, match_expression
+from bench.fts5 import SPEED_TOKENIZER, Fts5Index, match_expression, syntax_expression
 
 
 @pytest.fixture
@@ -47,3 +47,21 @@ def test_searches_the_title_too(index):
 
 def test_empty_question_returns_nothing(index):
     assert index.search("   ") == []
+
+
+@pytest.mark.parametrize("query, expression", [
+    ("hubungan", '"hubungan"'),
+    ("covid-19 AND vaksin", '"covid-19" AND "vaksin"'),     # barewords would reject the hyphen
+    ('"kerja sama"', '"kerja sama"'),                       # a phrase stays one phrase
+    ('"a ""b"', '"a """"b"'),                               # quotes inside are doubled
+])
+def test_the_speed_benchmarks_syntax_maps_onto_fts5(query, expression):
+    assert syntax_expression(query) == expression
+
+
+def test_the_speed_benchmarks_table_on_disk_snippets(tmp_path):
+    idx = Fts5Index(tmp_path / "f.sqlite", tokenizer=SPEED_TOKENIZER)
+    idx.add([("a", "judul", "kabar kerja sama dagang", "id")])
+    assert idx.match(syntax_expression('"kerja sama"'), 10, snippets=True) == [
+        ("a", "kabar <mark>kerja sama</mark> dagang")]  # FTS5 marks a phrase as one
+    idx.close()

@@ -8,27 +8,17 @@ from pathlib import Path
 import pytest
 
 from rb_helpers import HOSTILE_DOCS, SEEDS
-from search.indexer import Indexer
-from web import create_app
-
-
-def build_index(path: Path) -> Path:
-    report = Indexer(path).index_paths([SEEDS])
-    assert not report.errors, report.errors
-    report = Indexer(path).add_documents(HOSTILE_DOCS)
-    assert not report.errors, report.errors
-    return path
 
 
 @pytest.fixture(scope="session")
-def rb_index_dir(tmp_path_factory) -> Path:
+def rb_index_dir(make_index) -> Path:
     """seeds/ plus HOSTILE_DOCS, indexed once for the whole session."""
-    return build_index(tmp_path_factory.mktemp("rb-index"))
+    return make_index("rb-index", paths=[SEEDS], documents=HOSTILE_DOCS)
 
 
 @pytest.fixture(scope="session")
-def rb_app(rb_index_dir):
-    return create_app({"INDEX_DIR": str(rb_index_dir), "TESTING": True})
+def rb_app(rb_index_dir, make_app):
+    return make_app(rb_index_dir)
 
 
 @pytest.fixture()

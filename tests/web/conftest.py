@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from search.documents import Document
-from search.indexer import Indexer
-from web import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-results" / "screenshots"
@@ -38,17 +36,14 @@ def index_dir(seed_index) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hostile_index_dir(tmp_path_factory) -> Path:
+def hostile_index_dir(make_index) -> Path:
     """A separate index holding only HOSTILE, so seed counts stay as they are."""
-    path = tmp_path_factory.mktemp("hostile-index")
-    report = Indexer(str(path)).add_documents([HOSTILE])
-    assert not report.errors, report.errors
-    return path
+    return make_index("hostile-index", documents=[HOSTILE])
 
 
 @pytest.fixture(scope="session")
-def app(index_dir):
-    return create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
+def app(index_dir, make_app):
+    return make_app(index_dir)
 
 
 @pytest.fixture()
@@ -57,8 +52,8 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def hostile_client(hostile_index_dir):
-    return create_app({"INDEX_DIR": str(hostile_index_dir), "TESTING": True}).test_client()
+def hostile_client(hostile_index_dir, make_app):
+    return make_app(hostile_index_dir).test_client()
 
 
 @pytest.fixture(scope="session")
@@ -96,20 +91,17 @@ def screenshot(page, output_path):
 
 
 @pytest.fixture(scope="session")
-def reader_index_dir(tmp_path_factory) -> Path:
+def reader_index_dir(make_index) -> Path:
     """The seeds with dates, sources and URLs, a syndicated copy and a second Persian
     report (tests/web/reader_corpus.py): what the reader's controls need to act on."""
     from reader_corpus import reader_documents
 
-    path = tmp_path_factory.mktemp("reader-index")
-    report = Indexer(str(path)).add_documents(reader_documents())
-    assert not report.errors, report.errors
-    return path
+    return make_index("reader-index", documents=reader_documents())
 
 
 @pytest.fixture(scope="session")
-def reader_app(reader_index_dir):
-    return create_app({"INDEX_DIR": str(reader_index_dir), "TESTING": True})
+def reader_app(reader_index_dir, make_app):
+    return make_app(reader_index_dir)
 
 
 @pytest.fixture()
