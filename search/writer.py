@@ -18,7 +18,8 @@ a kill at any moment leaves every acknowledged document to be indexed, and
 none twice.
 
 Commits do not merge segments (Whoosh's default merges small segments on every
-commit: 0.5-2 s each on a live index) until the index has MAX_SEGMENTS of them.
+commit: 0.5-2 s each on a live index) until MAX_SEGMENTS small ones exist, and
+then merge only those (merge_live).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh.writing import MERGE_SMALL, NO_MERGE
+from whoosh.reading import SegmentReader
 
 from analyzers import detect_lang
 
@@ -51,8 +52,13 @@ BATCH = 1000
 LIMIT_MB = 256
 # Seconds between checkpoints: the ops of at most this long are applied again after a crash.
 CHECKPOINT_EVERY = 2.0
-# Segments the live index may have before a commit merges the small ones.
-MAX_SEGMENTS = 12
+# Small segments (the writer's own, under SMALL_SEGMENT_DOCS documents) the index may
+# have before a commit merges them into one. Big segments (a bulk `lintas index`)
+# are never merged here: Whoosh's MERGE_SMALL did, and one such commit on a 10k
+# index took 18 s (137 CPU ms per document of its batch) while the writer fell behind.
+# Merging is as dear as indexing (12 s for 600 documents in 12 segments), hence 24.
+MAX_SEGMENTS = 24
+SMALL_SEGMENT_DOCS = 1000
 SEND_CHUNK = 500  # documents per task when `lintas index` goes through a server's queue
 
 log = logging.getLogger("lintas.writer")
@@ -172,7 +178,7 @@ class IndexWriter:
             raise
         finally:
             clusterer.close()
-        writer.commit(mergetype=MERGE_SMALL if len(writer.segments) >= MAX_SEGMENTS else NO_MERGE)
+        writer.commit(mergetype=merge_live)
 
     def _one_by_one(self, ix, pending: list[Pending]) -> list[tuple[int, str, str]]:
         failures = []
@@ -183,6 +189,18 @@ class IndexWriter:
                 log.exception("op %d (%s %s) failed", p.seq, p.op.kind, p.op.doc_id)
                 failures.append((p.task, p.op.doc_id, f"{type(e).__name__}: could not be indexed"))
         return failures
+
+
+def merge_live(writer, segments):
+    """Whoosh merge policy: fold the small segments into one once there are MAX_SEGMENTS of them."""
+    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT_DOCS]
+    if len(small) < MAX_SEGMENTS:
+        return segments
+    for seg in small:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [seg for seg in segments if seg not in small]
 
 
 def _fields(doc: Document, clusterer: dedup.Clusterer) -> dict:
