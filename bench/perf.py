@@ -32,7 +32,9 @@ if str(ROOT) not in sys.path:  # run as a script: make `bench`, `search` importa
 from bench import corpus as corpus_mod  # noqa: E402
 from bench import http_load, peers, serving  # noqa: E402
 
-SECTIONS = ("build", "query", "http", "cli")
+SECTIONS = ("build", "query", "http", "cli", "hybrid")
+# hybrid embeds documents with the model: minutes even for a smoke run, so only on request.
+DEFAULT_SECTIONS = ("build", "query", "http", "cli")
 # The modules of search/ that decide what an index holds (see Bench._hash_code).
 INDEX_MODULES = ("schema", "indexer", "documents", "storage", "dedup")
 ENGINE_ORDER = ("lintas", "whoosh", "fts5")
@@ -48,7 +50,7 @@ class Bench:
         self.data = Path(args.data)
         self.out = Path(args.out)
         self.queries = corpus_mod.load_queries(self.data, args.queries)
-        self.results: dict = {"build": {}, "query": {}, "http": {}, "cli": {}}
+        self.results: dict = {"build": {}, "query": {}, "http": {}, "cli": {}, "hybrid": {}}
         self._stamps: dict[str, str] = {}
         self.errors: list[str] = []
 
@@ -218,6 +220,13 @@ class Bench:
             res[lang] = {"query": q.text, "runs": walls, "median_s": median(walls)}
             log(f"cli n={size} {lang}: {median(walls):.2f} s")
         self.results["cli"][size] = res
+
+    # ---- 5. hybrid: embedding throughput, hybrid beside lexical (bench/perf_hybrid.py) --
+
+    def run_hybrid(self, size: int) -> None:
+        from bench import perf_hybrid
+
+        self.results["hybrid"][size] = perf_hybrid.run(self, size)
 
     # ---- driver ----------------------------------------------------------------------
 
@@ -447,6 +456,10 @@ def render_report(res: dict) -> str:
                 for size, cl in res["cli"].items() for lang, c in cl.items()]
         parts += ["", "4. `lintas search` wall time, s (cold process)",
                   table(["docs", "lang", "query", "median", "runs"], rows)]
+    if "hybrid" in res:
+        from bench import perf_hybrid
+
+        parts += perf_hybrid.report(res["hybrid"], table, MB)
     secs = m.get("section_seconds", {})
     if secs:
         parts += ["", "section wall time: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in secs.items())]
@@ -493,8 +506,8 @@ def parse_args(argv=None):
     p.add_argument("--out", default=str(ROOT / "bench" / "out"), help="cache folder for corpora and indexes")
     p.add_argument("--sizes", type=csv_ints, default=[10_000, 100_000])
     p.add_argument("--runs", type=int, default=3, help="runs per measurement; medians are reported")
-    p.add_argument("--only", type=lambda s: [x for x in s.split(",") if x], default=list(SECTIONS),
-                   help="comma list of " + ",".join(SECTIONS))
+    p.add_argument("--only", type=lambda s: [x for x in s.split(",") if x], default=list(DEFAULT_SECTIONS),
+                   help="comma list of " + ",".join(SECTIONS) + " (default: all but hybrid)")
     p.add_argument("--engines", type=lambda s: s.split(","), default=list(ENGINE_ORDER),
                    help="engines for build and query (lintas is always used by http and cli)")
     p.add_argument("--queries", type=int, default=None, help="use a balanced slice of N queries")
@@ -504,6 +517,10 @@ def parse_args(argv=None):
     p.add_argument("--server-threads", type=int, default=None, help="--threads for lintas serve (default: its own)")
     p.add_argument("--server-workers", type=int, default=None,
                    help="--workers for lintas serve (default: its own, one per CPU core)")
+    p.add_argument("--embed-docs", type=int, default=200, help="hybrid: documents to embed for throughput")
+    p.add_argument("--embed-chars", type=csv_ints, default=[200],
+                   help="hybrid: passage lengths (title + lead, characters) to time")
+    p.add_argument("--skip-hybrid", type=lambda s: s.split(","), default=[], help="hybrid: parts to skip (http)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the numbers to this file")
     p.add_argument("--report-from", default=None, metavar="A.json,B.json",
                    help="measure nothing: print the report of saved --json files, merged")

@@ -3,11 +3,17 @@
     python bench/relevance.py                  # fa and id, full dev half (minutes)
     python bench/relevance.py --lang fa --limit 20 --no-fts5
     python bench/relevance.py --queries-out bench/out/ranks.jsonl --json bench/out/rel.json
+    python bench/relevance.py --mode all --no-fts5  # lexical, semantic and hybrid Lintas
 
 For each language: index `<data>/<lang>/corpus.jsonl` with `search.indexer.Indexer`, run every
 question of `queries.dev.tsv` through `search.engine.Engine.search` (the path `/search` uses),
 top 100, and report MRR@10, nDCG@10 and Recall@100 per source (the qid prefix) and as the macro
 average over sources. The table goes to stdout; progress bars go to stderr.
+
+--mode semantic|hybrid (or all) ranks with the index's vectors too: the passages' and
+questions' vectors come from bench/dense.py's cache under bench/out/vectors/ (made on first
+use: tens of minutes on two cores), are stored in the index as `lintas index --vectors` would
+store them, and every question then runs through Engine.search with that mode.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ TOP_K = 100
 DISTRACTORS = 300
 SEED = 20240
 OUT_DIR = REPO / "bench" / "out"
+MODES = ("lexical", "semantic", "hybrid")
+# The lexical mode keeps its old name in the tables and the JSON ("lintas").
+SYSTEM_OF_MODE = {"lexical": "lintas", "semantic": "semantic", "hybrid": "hybrid"}
 
 
 @dataclass
@@ -51,6 +60,7 @@ class EvalSet:
     docs: list[dict]  # corpus.jsonl records: id, title, text, lang
     queries: dict[str, str]  # qid -> question, in file order
     qrels: dict[str, dict[str, int]] = field(default_factory=dict)  # qid -> {docid: grade}
+    all_queries: list[str] | None = None  # with --per-source: every question, in file order
 
 
 def source_of(qid: str) -> str:
@@ -78,6 +88,19 @@ def load_evalset(data: Path, lang: str) -> EvalSet:
     # trec_eval skips queries without judgements; so do we, rather than count them as zeros
     queries = {q: text for q, text in queries.items() if q in qrels}
     return EvalSet(lang, docs, queries, qrels)
+
+
+def first_per_source(ev: EvalSet, n: int) -> EvalSet:
+    """The first `n` questions of each source, every document kept (unlike --limit)."""
+    taken: dict[str, int] = {}
+    queries = {}
+    for qid, question in ev.queries.items():
+        src = source_of(qid)
+        if taken.get(src, 0) < n:
+            taken[src] = taken.get(src, 0) + 1
+            queries[qid] = question
+    return EvalSet(ev.lang, ev.docs, queries, {q: ev.qrels[q] for q in queries},
+                   all_queries=list(ev.queries.values()))
 
 
 def sample(ev: EvalSet, limit: int, distractors: int = DISTRACTORS, seed: int = SEED) -> EvalSet:
@@ -142,7 +165,46 @@ def build_lintas_index(ev: EvalSet, index_dir: Path, progress: bool = True) -> N
     Indexer(str(index_dir), procs=1).add_documents(docs, progress=progress)
 
 
-def run_lintas(ev: EvalSet, index_dir: Path, query_lang: bool) -> tuple[dict, int, int]:
+def attach_vectors(ev: EvalSet, index_dir: Path) -> dict:
+    """Store the cached passage vectors in the index, under each document's content hash."""
+    import numpy as np
+
+    from bench import dense
+    from search import embedding, storage, vectors
+
+    manifest = vectors.read_manifest(index_dir)
+    vecs, info = dense.cached(ev.lang, dense.passages(ev, embedding.PASSAGE_CHARS), "passage",
+                              extra=str(embedding.PASSAGE_CHARS))
+    if manifest is not None and manifest.current() and manifest.segments:
+        return info
+    with storage.open_index(index_dir).reader() as reader:
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("hash")
+        by_id = {ids[n]: hashes[n] for n in range(reader.doc_count_all()) if not reader.is_deleted(n)}
+    keys = np.array([by_id[d["id"]] for d in ev.docs], dtype=vectors.KEY_DTYPE)
+    with vectors.writing(index_dir) as w:
+        w.enable()
+        w.add(keys, np.asarray(vecs, np.float32))
+        w.compact(keys)  # one id indexed twice keeps one vector
+    return info
+
+
+def preload_questions(ev: EvalSet) -> dict:
+    """The questions' cached vectors, so that 11k questions are not embedded once per mode."""
+    from bench import dense
+    from search import hybrid
+
+    texts = dense.questions(ev)
+    if ev.all_queries is not None:  # --per-source: reuse whatever the whole set's cache holds
+        vecs, info = dense.cached_subset(ev.lang, texts, [hybrid.query_text(q) for q in ev.all_queries])
+    else:
+        vecs, info = dense.cached(ev.lang, texts, "query")
+    hybrid.remember_queries(texts, vecs)
+    return info
+
+
+def run_lintas(ev: EvalSet, index_dir: Path, query_lang: bool,
+               mode: str = "lexical") -> tuple[dict, int, int]:
     """Rankings from Engine.search; how many questions it refused; how many ran past budget."""
     from search.engine import TIME_LIMIT as DEFAULT_TIME_LIMIT
     from search.engine import Engine
@@ -154,11 +216,11 @@ def run_lintas(ev: EvalSet, index_dir: Path, query_lang: bool) -> tuple[dict, in
     # past the default are counted instead, so a slow analyzer or query shape still shows.
     engine = Engine(str(index_dir), time_limit=60.0)
     rankings, refused, slow = {}, 0, 0
-    for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} lintas query", file=sys.stderr):
+    for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} lintas {mode} query", file=sys.stderr):
         try:
             # Ranking, not the page: near-duplicates are not folded (collapse=False).
             req = SearchRequest(q=q, lang=ev.lang if query_lang else None, per_page=TOP_K,
-                                snippets=False, collapse=False)
+                                snippets=False, collapse=False, mode=mode)
             results = engine.search(req)
             rankings[qid] = [h.id for h in results.hits]
             slow += results.took_ms > DEFAULT_TIME_LIMIT * 1000
@@ -244,6 +306,8 @@ def run_language(args, lang: str, stack: ExitStack) -> tuple[EvalSet, dict, dict
     ev = load_evalset(args.data, lang)
     if args.limit:
         ev = sample(ev, args.limit)
+    if args.per_source:
+        ev = first_per_source(ev, args.per_source)
     rankings: dict[str, dict[str, list[str]]] = {}
     info: dict = {"queries": len(ev.queries), "documents": len(ev.docs)}
     if args.fts5:
@@ -264,10 +328,15 @@ def run_language(args, lang: str, stack: ExitStack) -> tuple[EvalSet, dict, dict
             t = time.perf_counter()
             build_lintas_index(ev, index_dir)
             info["index_seconds"] = round(time.perf_counter() - t, 2)
-        t = time.perf_counter()
-        rankings["lintas"], info["lintas_refused"], info["lintas_slow"] = run_lintas(
-            ev, index_dir, args.query_lang)
-        info["lintas_query_seconds"] = round(time.perf_counter() - t, 2)
+        if set(args.modes) & {"semantic", "hybrid"}:
+            info["passage_vectors"] = attach_vectors(ev, index_dir)
+            info["question_vectors"] = preload_questions(ev)
+        for mode in args.modes:
+            name = SYSTEM_OF_MODE[mode]
+            t = time.perf_counter()
+            rankings[name], info[f"{name}_refused"], info[f"{name}_slow"] = run_lintas(
+                ev, index_dir, args.query_lang, mode)
+            info[f"{name}_query_seconds"] = round(time.perf_counter() - t, 2)
     results = {system: evaluate(r, ev) for system, r in rankings.items()}
     return ev, rankings, results, info
 
@@ -281,6 +350,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=0,
                    help="first N queries per source, on their judged docs plus "
                         f"{DISTRACTORS} sampled others (a smoke run)")
+    p.add_argument("--per-source", type=int, default=0, metavar="N",
+                   help="first N questions of each source, over the whole corpus (a cheaper "
+                        "dev-half estimate where a source has thousands of questions)")
     p.add_argument("--no-fts5", dest="fts5", action="store_false", help="skip the FTS5 reference")
     p.add_argument("--no-lintas", dest="lintas", action="store_false",
                    help="skip Lintas (FTS5 only)")
@@ -290,11 +362,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true",
                    help="keep the Lintas index under bench/out/index/, keyed by a hash of the "
                         "analyzer/indexer code and the documents, and reuse it when unchanged")
+    p.add_argument("--mode", dest="modes", action="append", choices=MODES + ("all",),
+                   help="Lintas ranking to measure; repeat for several, 'all' for the three "
+                        "(default: lexical). semantic and hybrid use the cached vectors of "
+                        "bench/dense.py (computed on first use)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the numbers as JSON")
     p.add_argument("--queries-out", type=Path, metavar="FILE",
                    help="write one JSON line per question: rank of the first relevant doc per "
                         "system, its metrics and top-10 ids")
     args = p.parse_args(argv)
+    modes = args.modes or ["lexical"]
+    args.modes = list(MODES) if "all" in modes else list(dict.fromkeys(modes))
     if not (args.fts5 or args.lintas):
         p.error("--no-fts5 and --no-lintas leave nothing to run")
     for lang in args.lang or EVAL_LANGS:
@@ -319,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "info": info,
                 **{s: {"by_source": r["by_source"], "macro": r["macro"]} for s, r in results.items()},
             }
-            if len(results) > 1:
+            if len(results) == 2:
                 report[lang]["best_of_both"] = best = best_of(results)
                 print(format_best_of(best), flush=True)
             print(flush=True)

@@ -18,7 +18,7 @@ import click
 from analyzers import LANGS
 
 from .errors import LintasError
-from .request import MAX_PER_PAGE, SORTS, SearchRequest
+from .request import MAX_PER_PAGE, MODES, SORTS, SearchRequest
 
 DEFAULT_SEEDS = Path("seeds")
 EXIT_PARTIAL = 2  # some input was skipped; the rest was indexed
@@ -62,8 +62,13 @@ def cli() -> None:
               envvar="LINTAS_COMMIT_EVERY", help="Commit after this many new or changed documents "
               "(a killed run keeps everything up to its last commit). Default: 20,000. "
               "Env: LINTAS_COMMIT_EVERY.")
+@click.option("--vectors", is_flag=True, help="Turn on vectors for hybrid and semantic search "
+              "(kept on from then on): after the words are committed, embed each document's title "
+              "and lead with the bundled model, on every core.")
+@click.option("--defer-vectors", is_flag=True, help="Commit the words and leave the vectors to the "
+              "background pass of `lintas serve` (or a later `lintas index`).")
 def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool | None,
-          commit_every: int | None) -> None:
+          commit_every: int | None, vectors: bool, defer_vectors: bool) -> None:
     """Index files and directories (default: ./seeds).
 
     \b
@@ -110,11 +115,30 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
         click.echo(f"skipped: {error}", err=True)
     if mine:
         click.echo(f"{index_dir}: {report.summary()}")
+        _embed(index_dir, vectors, progress, defer_vectors)
     else:
         click.echo(f"{index_dir}: {report.added} indexed through the write queue"
                    + (f", {len(report.errors)} skipped with errors" if report.errors else ""))
     if report.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+def _embed(index_dir: str, turn_on: bool, progress: bool, defer: bool) -> None:
+    """The embedding pass after indexing, when the index has vectors on (search/embed_pass.py)."""
+    from . import embed_pass
+
+    try:
+        if turn_on:
+            embed_pass.enable(index_dir)
+        if defer:
+            return
+        report = embed_pass.run(index_dir, progress=progress)
+    except LintasError as err:
+        fail(err)
+    except RuntimeError as err:  # the model cannot load: the words are indexed all the same
+        raise click.ClickException(f"{err}; the documents are indexed and searchable by their words") from None
+    if report.missing or turn_on:
+        click.echo(f"{index_dir}: {report.summary()}")
 
 
 @cli.command()
@@ -160,17 +184,24 @@ def _parse_date(ctx, param, value):
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default=None,
+              help="hybrid: words and meaning; lexical: words; semantic: meaning. "
+                   "[default: hybrid when the index has vectors, else lexical]")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the /search API returns.")
 def search(query: str, index_dir: str, lang, source, date_from, date_to, sort, page, per_page,
-           as_json: bool) -> None:
+           mode, as_json: bool) -> None:
     """Search the index. QUERY: words (ranked OR), AND / OR / NOT, "phrases",
     prefix*, title:word, lang:fa|id|en."""
     from .engine import Engine
 
     try:
         request = SearchRequest(q=query, lang=lang, source=source, date_from=date_from,
-                                date_to=date_to, sort=sort, page=page, per_page=per_page)
-        results = Engine(index_dir).search(request)
+                                date_to=date_to, sort=sort, page=page, per_page=per_page, mode=mode)
+        engine = Engine(index_dir)
+        # The query's time budget is for the query, not for loading the Persian
+        # lexicon or the model, which a one-off command always pays first.
+        engine.warm_up()
+        results = engine.search(request)
     except LintasError as err:
         fail(err)
     if as_json:
@@ -185,7 +216,7 @@ def _print_results(results) -> None:
 
     first = (results.page - 1) * results.per_page + 1
     shown = f"{first}-{first + len(results.hits) - 1} of " if results.hits else ""
-    click.echo(f"{shown}{results.total} results ({results.took_ms:.0f} ms)")
+    click.echo(f"{shown}{results.total} results ({results.mode}, {results.took_ms:.0f} ms)")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, first):
@@ -217,3 +248,12 @@ def stats(index_dir: str, as_json: bool) -> None:
         click.echo(f"  {lang}:       {n}")
     click.echo(f"segments:   {info['segments']}")
     click.echo(f"size:       {info['size_bytes'] / 1e6:.1f} MB")
+    vec = info["vectors"]
+    if not vec["enabled"]:
+        click.echo("vectors:    off (`lintas index --vectors` turns them on)")
+        return
+    click.echo(f"vectors:    on, {vec['documents_with_vector']} documents "
+               f"({vec['documents_without_vector']} still to embed), {vec['model']}, "
+               f"title + lead up to {vec['passage_chars']} characters")
+    if vec["unavailable"]:
+        click.echo(f"            hybrid search unavailable: {vec['unavailable']}")

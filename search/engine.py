@@ -21,9 +21,9 @@ from whoosh import query as wq
 
 from analyzers import LANGS
 
-from . import article, browse, collect, columns, completions, storage, vectorized
+from . import article, browse, collect, columns, completions, hybrid, storage, vectorized, vectors
 from .documents import Document
-from .errors import DocumentNotFound
+from .errors import BadRequest, DocumentNotFound
 from .plan import confine, prune, union
 from .query import make_parser, parse
 from .request import MAX_QUERY_CHARS, SearchRequest
@@ -46,6 +46,8 @@ class Engine:
         self._parsers: dict[tuple[str, ...], object] = {}
         # Off: every query takes Whoosh's matchers (the reference the tests compare with).
         self.vectorize = True
+        self.dense = hybrid.Dense(self.index_dir)  # vectors, if the index has them
+        self.fusion: dict | None = None  # hybrid.fuse's parameters when not its defaults (the sweep)
 
     # -- public API
 
@@ -55,6 +57,7 @@ class Engine:
         for lang in LANGS:
             list(self._ix.schema[body_field(lang)].analyzer("ایران hubungan relations"))
         completions.table(self.searchers.searcher().reader())
+        self.dense.unavailable()  # loads the model when the index has vectors
 
     def count(self) -> int:
         return self.searchers.searcher().doc_count()
@@ -107,7 +110,20 @@ class Engine:
             "segments": len(reader.leaf_readers()),
             "size_bytes": size,
             "generation": self._ix.latest_generation(),
+            "vectors": self._vector_stats(searcher),
         }
+
+    def _vector_stats(self, searcher) -> dict:
+        """Vectors on or off, how many live documents have one, and whether the model loads."""
+        manifest = vectors.read_manifest(self.index_dir)
+        if manifest is None:
+            return {"enabled": False}
+        view = self.dense.view(searcher, self.searchers.present_langs(searcher))
+        with_vector = int(view.has_vector.sum()) if view is not None else 0
+        return {"enabled": True, "model": manifest.model, "passage_chars": manifest.chars,
+                "documents_with_vector": with_vector,
+                "documents_without_vector": searcher.doc_count() - with_vector,
+                "unavailable": self.dense.unavailable()}
 
     def search(self, req: SearchRequest) -> SearchResults:
         return self.searchers.retrying(lambda searcher: self._search(searcher, req))
@@ -124,7 +140,10 @@ class Engine:
         # Every present language is parsed: the facets count the others too.
         parts = self._parts(dict.fromkeys(present + langs), respelled.query, exists)
         q = union([parts[lang] for lang in langs if lang in parts])
-        if self.vectorize and all(vectorized.supports(p, searcher.schema) for p in parts.values()):
+        mode = self._mode(req)
+        if mode == "semantic":
+            matched = {}
+        elif self.vectorize and all(vectorized.supports(p, searcher.schema) for p in parts.values()):
             # What people type (words, AND/OR/NOT, phrases): every match scored in
             # one pass over whole posting arrays (search/vectorized.py).
             stats = self.searchers.term_stats(searcher)
@@ -132,6 +151,9 @@ class Engine:
             matched = {lang: vectorized.match(searcher, part, stats) for lang, part in parts.items()}
         else:
             matched = {lang: collect.matches(searcher, part, deadline) for lang, part in parts.items()}
+        if mode != "lexical":
+            # The same matches with fused scores, plus the nearest documents (search/hybrid.py).
+            matched = self._fused(searcher, req, mode, matched, present)
         # Filters, facets, timeline, order and near-duplicate folding (search/browse.py).
         refined = browse.refine(searcher, matched, req, langs)
         hits = []
@@ -151,8 +173,24 @@ class Engine:
             took_ms=(time.perf_counter() - started) * 1000, hits=hits,
             facets={"lang": refined.lang_counts, "source": refined.source_counts}, suggestion=suggestion,
             respelled=respelled.readings, total_collapsed=refined.total_collapsed,
-            histogram=refined.histogram.to_dict() if refined.histogram else None,
+            histogram=refined.histogram.to_dict() if refined.histogram else None, mode=mode,
         )
+
+    def _mode(self, req: SearchRequest) -> str:
+        """The ranking a request gets: date sorting orders the lexical matches in every mode."""
+        if req.sort != "relevance" or req.mode == "lexical":
+            return "lexical"
+        why = self.dense.unavailable()
+        if why is None:
+            return req.mode or "hybrid"
+        if req.mode == "semantic":
+            raise BadRequest(f"semantic search is unavailable: {why}")
+        return "lexical"  # hybrid asked for (or the default) without vectors: words alone
+
+    def _fused(self, searcher, req, mode, matched, present) -> dict[str, vectorized.Matches]:
+        view = self.dense.view(searcher, present)
+        prep = hybrid.prepare(searcher, view, hybrid.query_vector(req.q), mode, matched, present, req)
+        return hybrid.fused(prep, self.fusion)
 
     # -- internals
 

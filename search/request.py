@@ -16,6 +16,9 @@ from .errors import BadRequest
 # "date" is the older name of "newest", kept for the CLI and old links.
 SORTS = ("relevance", "newest", "oldest", "date")
 HISTOGRAMS = ("auto", "day", "week", "month", "year")
+# hybrid: words and meaning fused; lexical: words only (BM25F); semantic: meaning only.
+# None: hybrid when the index has vectors and the model loads, else lexical.
+MODES = ("hybrid", "lexical", "semantic")
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
 # Deep pages cost a full top-(page*per_page) collection; nobody reads result 10,001.
@@ -37,6 +40,7 @@ class SearchRequest:
     collapse: bool = True
     # None: no timeline; "auto" picks the interval by the span (search/histogram.py).
     histogram: str | None = None
+    mode: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.q, str) or not self.q.strip():
@@ -52,6 +56,8 @@ class SearchRequest:
             raise BadRequest(f"unknown sort {_clip(self.sort)}: use one of {', '.join(SORTS)}")
         if self.histogram is not None and self.histogram not in HISTOGRAMS:
             raise BadRequest(f"unknown histogram {_clip(self.histogram)}: use one of {', '.join(HISTOGRAMS)}")
+        if self.mode is not None and self.mode not in MODES:
+            raise BadRequest(f"unknown mode {_clip(self.mode)}: use one of {', '.join(MODES)}")
         if not isinstance(self.page, int) or self.page < 1:
             raise BadRequest(f"page must be a whole number >= 1, not {self.page!r}")
         if not isinstance(self.per_page, int) or not 1 <= self.per_page <= MAX_PER_PAGE:

@@ -36,6 +36,7 @@ class SearchResults:
     # Results once near-duplicates are folded (== total with collapse off).
     total_collapsed: int | None = None
     histogram: dict | None = None  # search.histogram.Histogram.to_dict(), when asked for
+    mode: str = "lexical"  # how the results were ranked (search/hybrid.py)
 
     def to_dict(self) -> dict:
         return {
@@ -50,4 +51,5 @@ class SearchResults:
             "suggestion": self.suggestion,
             "respelled": self.respelled,
             "histogram": self.histogram,
+            "mode": self.mode,
         }

@@ -7,6 +7,8 @@ click.CommandCollection, so every import arrow points down.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from search.cli import CONTEXT, index_option
@@ -37,8 +39,11 @@ def web_cli() -> None:
               help="Searching needs an API key too (search or admin role); writes always need an admin key.")
 @click.option("--max-body-mb", default=8, show_default=True, type=click.IntRange(1, 1024),
               help="Largest POST /documents body, in MiB; a bigger one is refused (413).")
+@click.option("--embed/--no-embed", default=True, show_default=True,
+              help="Compute, in a low-priority background process, the vectors of documents "
+                   "indexed without them (when the index has vectors on at start).")
 def serve(host: str, port: int, index_dir: str, workers: int | None, threads: int, require_key: bool,
-          max_body_mb: int) -> None:
+          max_body_mb: int, embed: bool) -> None:
     """Serve the search page, the JSON API and the write API with waitress (one worker)
     or gunicorn.
 
@@ -50,7 +55,15 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
     if require_key and not KeyStore(index_dir).any():
         click.echo(f"--require-key: {index_dir} has no keys yet, so every search is refused until "
                    "`lintas keys create --role search` makes one.", err=True)
-    server.serve(host, port, config, workers, threads)
+    from search import embed_pass
+
+    master_pid = os.getpid()
+    background = embed_pass.start_background(index_dir) if embed else None
+    try:
+        server.serve(host, port, config, workers, threads)
+    finally:
+        if os.getpid() == master_pid:  # not in a gunicorn worker leaving
+            embed_pass.stop_background(background)
 
 
 web_cli.add_command(keys)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from analyzers import LANGS
 from search.calendars import CALENDARS
 from search.completions import MAX_LIMIT
-from search.request import HISTOGRAMS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from search.request import HISTOGRAMS, MAX_PER_PAGE, MAX_QUERY_CHARS, MODES, SORTS
 
 from .writes import MAX_ITEMS, MAX_WRITE_BYTES
 
@@ -41,6 +41,13 @@ SEARCH_PARAMETERS = [
            "Result order: relevance, newest or oldest first (undated documents last); date = newest."),
     _param("collapse", {"type": "integer", "enum": [0, 1], "default": 1},
            "1: near-duplicate articles are one result, the others listed in its similar; 0: every copy."),
+    _param("mode", {"type": "string", "enum": list(MODES)},
+           "Ranking. hybrid: words (BM25F) and meaning (the bundled multilingual model) fused, "
+           "so a question can find an answer in other words or another language; lexical: words "
+           "only; semantic: meaning only (the 100 nearest documents per language). Default: hybrid "
+           "when the index has vectors and the model loads, else lexical (then hybrid falls back "
+           "to lexical and semantic is a 400). Sorting by date orders the lexical matches whatever "
+           "the mode. The response's `mode` says which ran."),
     _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
            "Results per page."),
@@ -185,7 +192,7 @@ SPEC = {
         },
         "/health": {
             "get": {
-                "summary": "Liveness and document count",
+                "summary": "Liveness, document count, and whether hybrid search can run",
                 "responses": {
                     "200": _ok("The index is open", "#/components/schemas/Health"),
                     "503": _error("No index has been built yet"),
@@ -274,7 +281,7 @@ SPEC = {
             "SearchResults": {
                 "type": "object",
                 "required": ["ok", "query", "total", "total_collapsed", "page", "per_page", "took_ms", "results",
-                             "facets", "suggestion", "respelled", "histogram"],
+                             "facets", "suggestion", "respelled", "histogram", "mode"],
                 "properties": {
                     "ok": {"type": "boolean", "enum": [True]},
                     "query": {"type": "string"},
@@ -300,6 +307,13 @@ SPEC = {
                                        "word(s) it most likely stands for, e.g. {\"hubungn\": \"hubungan\"}",
                         "additionalProperties": {"type": "string"},
                     },
+                    "mode": {"type": "string", "enum": list(MODES),
+                             "description": "How these results were ranked (see the mode parameter). "
+                                            "In hybrid and semantic modes a result found by meaning "
+                                            "alone has a snippet from its lead, the passage its vector "
+                                            "was made from, with nothing marked; total and facets "
+                                            "count the word matches plus the 100 nearest documents "
+                                            "of each language"},
                 },
             },
             "Document": {
@@ -325,7 +339,7 @@ SPEC = {
             },
             "Health": {
                 "type": "object",
-                "required": ["ok", "documents"],
+                "required": ["ok", "documents", "semantic"],
                 "properties": {
                     "ok": {"type": "boolean", "enum": [True]},
                     "documents": {"type": "integer"},
@@ -336,6 +350,17 @@ SPEC = {
                             "pending": {"type": "integer", "description": "Ops waiting for the writer"},
                             "last_task": {"type": "integer"},
                             "indexed_task": {"type": "integer", "description": "Every task up to this is indexed"},
+                        },
+                    },
+                    "semantic": {
+                        "type": "object",
+                        "description": "Hybrid and semantic search: whether they can run, and why not",
+                        "required": ["available", "vectors", "reason"],
+                        "properties": {
+                            "available": {"type": "boolean"},
+                            "vectors": {"type": "integer", "description": "Vectors stored"},
+                            "reason": {"type": "string", "nullable": True,
+                                       "description": "Why not: no vectors, or the model cannot load"},
                         },
                     },
                 },

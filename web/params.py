@@ -16,7 +16,7 @@ from search.errors import BadRequest
 from search.request import SearchRequest
 
 # Parameters the page carries from one link to the next (pagination, filters).
-SEARCH_PARAMS = ("q", "lang", "source", "from", "to", "calendar", "sort", "collapse", "page", "per_page")
+SEARCH_PARAMS = ("q", "lang", "source", "from", "to", "calendar", "sort", "collapse", "page", "per_page", "mode")
 
 
 def search_request(args: Mapping[str, str], histogram: str | None = None) -> SearchRequest:
@@ -37,6 +37,7 @@ def search_request(args: Mapping[str, str], histogram: str | None = None) -> Sea
         per_page=_int(args, "per_page", 10),
         collapse=_flag(args, "collapse", True),
         histogram=_optional(args, "histogram") or histogram,
+        mode=_optional(args, "mode"),
     )
 
 

@@ -41,11 +41,15 @@ def document(doc_id: str) -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """Document count. :raise 503: no index yet (the message says how to build one)."""
+    """Document count, write queue, and whether hybrid search can run. :raise 503: no index yet."""
     from .writes import queue_health
 
-    return jsonify({"ok": True, "documents": current_engine().count(),
-                    **queue_health(current_app._get_current_object())})
+    engine = current_engine()
+    status = engine.dense.status()
+    return jsonify({"ok": True, "documents": engine.count(),
+                    **queue_health(current_app._get_current_object()),
+                    "semantic": {"available": status["unavailable"] is None, "vectors": status["vectors"],
+                                 "reason": status["unavailable"]}})
 
 
 @bp.get("/openapi.json")

@@ -103,3 +103,19 @@ def test_index_help_states_the_indexers_commit_default():
     out = CliRunner().invoke(cli, ["index", "--help"])
     assert out.exit_code == 0
     assert f"Default: {COMMIT_EVERY:,}." in " ".join(out.output.split())
+
+
+def test_index_with_vectors_then_search_across_languages(tmp_path):
+    """The issue's must-show: `lintas index --vectors`, then the Indonesian question lists 003."""
+    index_dir = tmp_path / "vec"
+    out = lintas("index", "--vectors", "--index", str(index_dir))
+    assert out.returncode == 0, out.stderr
+    assert "5 of 5 missing vectors computed" in out.stdout
+    stats = lintas("stats", "--index", str(index_dir))
+    assert "vectors:    on, 5 documents (0 still to embed)" in stats.stdout
+    out = lintas("search", "hubungan Iran dan Azerbaijan", "--json", index=index_dir)
+    payload = json.loads(out.stdout)
+    assert payload["mode"] == "hybrid"
+    assert "003_b8878e3335182e53" in [r["id"] for r in payload["results"][:4]]
+    out = lintas("search", "hubungan Iran dan Azerbaijan", "--mode", "lexical", "--json", index=index_dir)
+    assert "003_b8878e3335182e53" not in [r["id"] for r in json.loads(out.stdout)["results"]]

@@ -14,10 +14,12 @@ from search.request import MAX_PER_PAGE, MAX_QUERY_CHARS
 from web import create_app
 from web.openapi import SPEC
 
+NO_VECTORS = "this index has no vectors: build them with `lintas index --vectors`"
+
 HIT_KEYS = {"id", "title", "lang", "score", "snippet", "date", "source", "url", "similar_count", "similar"}
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 RESULT_KEYS = {"ok", "query", "total", "total_collapsed", "page", "per_page", "took_ms", "results", "facets",
-               "suggestion", "respelled", "histogram"}
+               "suggestion", "respelled", "histogram", "mode"}
 
 
 def assert_error(response, status: int, *words: str) -> dict:
@@ -214,7 +216,7 @@ def test_unknown_document_is_404_json(client):
 
 
 def test_health(client):
-    assert client.get("/health").get_json() == {"ok": True, "documents": 5}
+    assert client.get("/health").get_json() == {"ok": True, "documents": 5, "semantic": {"available": False, "vectors": 0, "reason": NO_VECTORS}}
 
 
 def test_missing_index_is_503_json_and_the_app_still_starts(tmp_path):
@@ -232,7 +234,7 @@ def test_index_built_after_start_is_picked_up_without_restart(tmp_path):
     client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()
     assert_error(client.get("/health"), 503)
     Indexer(str(index)).index_paths([str(SEEDS / "004_0b9ad2877bc8c180.txt")])
-    assert client.get("/health").get_json() == {"ok": True, "documents": 1}
+    assert client.get("/health").get_json() == {"ok": True, "documents": 1, "semantic": {"available": False, "vectors": 0, "reason": NO_VECTORS}}
 
 
 # --- escaping -------------------------------------------------------------------------

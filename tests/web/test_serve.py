@@ -42,7 +42,7 @@ def test_serve_prints_where_and_answers(index_dir, tmp_path, built, workers):
         status, body = get_json(f"{server.url}/health")
         if built:
             assert server.what == "5 documents"
-            assert (status, body) == (200, {"ok": True, "documents": 5})
+            assert (status, body["documents"]) == (200, 5)
             # A very long URL through the real server is a JSON 4xx, not a crash.
             status, body = get_json(f"{server.url}/search?q=x&pad={'a' * 100_000}")
             assert status == 414 and body["ok"] is False

@@ -202,4 +202,5 @@ def test_every_worker_picks_up_an_index_built_after_start(served, tmp_path):
     report = Indexer(str(index)).index_paths([str(SEEDS)])
     assert not report.errors
     for pid, conn in server.connections_to_every_worker().items():
-        assert server.get(conn, "/health") == (200, {"ok": True, "documents": 5}), f"worker {pid}"
+        status, body = server.get(conn, "/health")
+        assert (status, body["documents"]) == (200, 5), f"worker {pid}"

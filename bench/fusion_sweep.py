@@ -1,0 +1,116 @@
+"""The sweep that chose search/hybrid.py's fusion: MRR@10 per source for each method and parameter.
+
+    python bench/fusion_sweep.py                 # dev half, fa and id (needs bench/dense.py's cache)
+    python bench/fusion_sweep.py --limit 20
+
+Each question's lexical matches and dense scores are computed once, through the
+engine's own code (respelling, per-language parsing, BM25F over every match),
+then hybrid.run ranks them under every fusion setting: the numbers are the ones
+Engine.search would give with that setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(REPO))
+
+from tqdm import tqdm  # noqa: E402
+
+from bench import relevance  # noqa: E402
+
+GRID = (
+    [{"method": "rrf", "k": k, "weight": w} for k in (10, 30, 60, 100) for w in (0.5, 0.75, 1.0, 1.5, 2.0)]
+    + [{"method": "linear", "weight": w} for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)]
+)
+
+
+def label(cfg: dict) -> str:
+    if cfg["method"] == "rrf":
+        return f"rrf k={cfg['k']:g} w={cfg['weight']:g}"
+    return f"linear w={cfg['weight']:g}"
+
+
+def sweep(ev, index_dir: Path, grid=GRID) -> dict[str, dict]:
+    from search import collect, hybrid, vectorized
+    from search.engine import Engine
+    from search.request import SearchRequest
+    from search.respell import respell
+
+    engine = Engine(str(index_dir), time_limit=60.0)
+    searcher = engine.searchers.searcher()
+    present = engine.searchers.present_langs(searcher)
+    view = engine.dense.view(searcher, present)
+    exists = engine.searchers.terms(searcher)
+    runs = {label(c): {} for c in grid}
+    runs["lexical"], runs["semantic"] = {}, {}
+    ids = searcher.reader().column_reader("id")
+    for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} sweep", file=sys.stderr):
+        req = SearchRequest(q=q, per_page=relevance.TOP_K, snippets=False)
+        deadline = time.perf_counter() + 60
+        parts = engine._parts(present, respell(searcher, exists, q, present, deadline).query, exists)
+        stats = engine.searchers.term_stats(searcher)
+        stats.deadline = deadline
+        lexical = {lang: vectorized.match(searcher, part, stats) if vectorized.supports(part, searcher.schema)
+                   else collect.matches(searcher, part, deadline) for lang, part in parts.items()}
+        qvec = hybrid.query_vector(q)
+        prep = hybrid.prepare(searcher, view, qvec, "hybrid", lexical, present, req)
+        for cfg in grid:
+            ranked = vectorized.union(list(hybrid.fused(prep, dict(cfg)).values()))
+            runs[label(cfg)][qid] = [ids[d] for _s, d in ranked.top(relevance.TOP_K)]
+        semantic = hybrid.prepare(searcher, view, qvec, "semantic", lexical, present, req)
+        ranked = vectorized.union(list(hybrid.fused(semantic).values()))
+        runs["semantic"][qid] = [ids[d] for _s, d in ranked.top(relevance.TOP_K)]
+        lex = vectorized.union(list(lexical.values()))
+        runs["lexical"][qid] = [ids[d] for _s, d in lex.top(relevance.TOP_K)]
+    return {name: relevance.evaluate(r, ev) for name, r in runs.items()}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, default=relevance.DEFAULT_DATA)
+    p.add_argument("--lang", choices=relevance.EVAL_LANGS, action="append")
+    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--per-source", type=int, default=0, help="as bench/relevance.py --per-source")
+    p.add_argument("--json", type=Path)
+    args = p.parse_args(argv)
+    report = {}
+    for lang in args.lang or relevance.EVAL_LANGS:
+        ev = relevance.load_evalset(args.data, lang)
+        if args.limit:
+            ev = relevance.sample(ev, args.limit)
+        if args.per_source:
+            ev = relevance.first_per_source(ev, args.per_source)
+        index_dir = relevance.OUT_DIR / "index" / f"{lang}-{relevance.index_key(ev)}"
+        if not (index_dir / ".complete").exists():
+            index_dir.mkdir(parents=True, exist_ok=True)
+            relevance.build_lintas_index(ev, index_dir)
+            (index_dir / ".complete").touch()
+        relevance.attach_vectors(ev, index_dir)
+        relevance.preload_questions(ev)
+        results = sweep(ev, index_dir)
+        sources = sorted(results["lexical"]["by_source"])
+        print(f"{lang}: {len(ev.queries)} questions, {len(ev.docs)} passages; MRR@10")
+        print(f"{'fusion':<22}" + "".join(f"{s:>10}" for s in sources) + f"{'macro':>10}{'min Δlex':>10}")
+        for name, r in results.items():
+            cells = "".join(f"{r['by_source'][s]['MRR@10']:>10.4f}" for s in sources)
+            worst = min(r["by_source"][s]["MRR@10"] - results["lexical"]["by_source"][s]["MRR@10"]
+                        for s in sources)
+            print(f"{name:<22}{cells}{r['macro']['MRR@10']:>10.4f}{worst:>+10.4f}", flush=True)
+        print()
+        report[lang] = {name: {"by_source": {s: m["MRR@10"] for s, m in r["by_source"].items()},
+                               "macro": r["macro"]["MRR@10"]} for name, r in results.items()}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

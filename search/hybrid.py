@@ -1,0 +1,322 @@
+"""Hybrid and semantic ranking: BM25F matches fused with exact inner products.
+
+A query's candidates are its lexical matches (every one, with its BM25F score)
+plus, per language, the DENSE_K documents whose vectors are nearest the query's
+(exact: one matrix-vector product over the memory-mapped vectors, restricted to
+the language, source and dates asked for). The fused score is computed for
+every candidate, so totals, facets and pages agree with each other: a
+language's facet is its lexical matches plus its DENSE_K nearest, the very set
+a search restricted to it ranks. A document without a vector yet (embedding
+lags the lexical commit) is still a lexical candidate.
+
+Fusion (see `fuse`): chosen by a sweep on the dev half, bench/fusion_sweep.py;
+the figures are in the comment above FUSION.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+
+from . import embedding, vectorized, vectors
+from .request import MODES  # noqa: F401  (re-exported: the modes this module ranks)
+
+# Dense candidates per language. The relevance bench reads the top 100.
+DENSE_K = 100
+
+# Fusion: a linear mix of BM25F scaled by the best match's and the cosine scaled
+# between the language's DENSE_K-th nearest and its nearest, weight 0.2 on the
+# cosine. Dev half, the first 400 questions of each source over the whole corpora,
+# MRR@10 (python bench/fusion_sweep.py --per-source 400; passages of 200 characters):
+#   fusion          parsinlu  pqa     pquad   fa macro | facqa   tydi    id macro
+#   lexical         0.7383    0.9292  0.9608  0.8761   | 0.8169  0.6612  0.7390
+#   semantic        0.7505    0.8869  0.6321  0.7565   | 0.6863  0.7582  0.7222
+#   rrf k=10 w=0.5  0.7728    0.9384  0.8825  0.8646   | 0.7805  0.7296  0.7551
+#   rrf k=60 w=1    0.7648    0.9088  0.7823  0.8186   | 0.7357  0.7463  0.7410
+#   linear w=0.2    0.7793    0.9455  0.9628  0.8958   | 0.8249  0.7474  0.7862
+#   linear w=0.3    0.7927    0.9475  0.9505  0.8969   | 0.8176  0.7741  0.7958
+#   linear w=0.4    0.7971    0.9506  0.9248  0.8908   | 0.8073  0.7878  0.7975
+#   linear w=0.5    0.7964    0.9370  0.8748  0.8694   | 0.7739  0.7951  0.7845
+# Reciprocal-rank fusion throws away how far ahead BM25F's first answer is, and
+# on PQuAD (questions that reuse the passage's words) that is most of the signal:
+# every RRF setting lost 0.08 to 0.23 there. 0.2 is the one weight that lowers no
+# source (0.3 costs PQuAD 0.010); the whole grid is in the sweep's output.
+FUSION = "linear"
+RRF_K = 60.0
+DENSE_WEIGHT = 0.2  # linear: share of the dense score; rrf: weight of the dense ranking's term
+
+# Lintas's own syntax, which the model should not read; the rest (question marks,
+# parentheses) is part of how people ask.
+_SYNTAX = re.compile(r'\b(?:AND|OR|NOT)\b|\b(?:title|lang|source):|["*]')
+
+
+def query_text(q: str) -> str:
+    """The query without its syntax (operators, fields, quotes, prefix stars): what the model reads."""
+    return " ".join(_SYNTAX.sub(" ", q).split()) or q.strip()
+
+
+_qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+_qlock = threading.Lock()
+# Query vectors remembered per process (0: none; bench/perf_hybrid.py measures that way).
+QUERY_CACHE = int(os.environ.get("LINTAS_QUERY_VECTOR_CACHE", "512"))
+
+
+_known: dict[str, np.ndarray] = {}
+
+
+def remember_queries(texts, vecs) -> None:
+    """Vectors computed elsewhere for these query texts (bench/relevance.py's cache)."""
+    _known.update(zip(texts, np.asarray(vecs, np.float32)))
+
+
+def query_vector(q: str) -> np.ndarray:
+    """The query's vector, remembered for the last few hundred queries (paging repeats them)."""
+    text = query_text(q)
+    if text in _known:
+        return _known[text]
+    with _qlock:
+        vec = _qcache.get(text)
+        if vec is not None:
+            _qcache.move_to_end(text)
+            return vec
+    vec = embedding.embed_query(text)
+    if QUERY_CACHE:
+        with _qlock:
+            _qcache[text] = vec
+            if len(_qcache) > QUERY_CACHE:
+                _qcache.popitem(last=False)
+    return vec
+
+
+def forget_queries() -> None:
+    """Empty the query-vector cache (what the latency bench does before each query)."""
+    with _qlock:
+        _qcache.clear()
+
+
+class _View:
+    """What one index generation needs for dense scoring, shared by the threads reading it."""
+
+    def __init__(self, searcher, snapshot: vectors.Snapshot, langs):
+        reader = searcher.reader()
+        self.snapshot = snapshot
+        hashes = vectors.doc_hashes(reader)
+        self.rows = snapshot.rows(hashes)
+        self.rows[hashes == b""] = -1  # deleted
+        self.has_vector = self.rows >= 0
+        self.n = len(hashes)
+        self.lang = {}
+        for lang in langs:
+            mask = np.zeros(self.n, bool)
+            ids = np.fromiter(searcher.docs_for_query(wq.Term("lang", lang)), np.int64)
+            mask[ids[ids < self.n]] = True
+            self.lang[lang] = mask
+
+    def dense(self, qvec: np.ndarray) -> np.ndarray:
+        """Cosine of every docnum with the query; -inf for documents without a vector."""
+        by_row = self.snapshot.scores(qvec)
+        out = np.full(self.n, -np.inf, np.float32)
+        out[self.has_vector] = by_row[self.rows[self.has_vector]]
+        return out
+
+
+class Dense:
+    """An engine's access to the vectors: the newest snapshot and a view per generation."""
+
+    def __init__(self, index_dir):
+        self.reader = vectors.VectorReader(index_dir)
+        self._views: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def unavailable(self) -> str | None:
+        """Why hybrid and semantic search cannot run now; None when they can."""
+        snap = self.reader.snapshot()
+        if snap is None:
+            return self.reader.error or "this index has no vectors: build them with `lintas index --vectors`"
+        if not embedding.available():
+            return embedding.load_error()
+        return None
+
+    def view(self, searcher, langs) -> _View | None:
+        snap = self.reader.snapshot()
+        if snap is None:
+            return None
+        key = (searcher.reader().generation(), snap.manifest.generation, id(snap), langs)
+        with self._lock:
+            view = self._views.get(key)
+        if view is None:
+            view = _View(searcher, snap, langs)
+            with self._lock:
+                self._views[key] = view
+                while len(self._views) > 2:
+                    self._views.popitem(last=False)
+        return view
+
+    def status(self) -> dict:
+        snap = self.reader.snapshot()
+        return {"vectors": len(snap) if snap is not None else 0,
+                "model": embedding.MODEL if snap is not None else None,
+                "unavailable": self.unavailable()}
+
+
+def fuse(lex_scores: np.ndarray, lex_rank: np.ndarray, dense: np.ndarray, dense_rank: np.ndarray,
+         method: str = FUSION, k: float = RRF_K, weight: float = DENSE_WEIGHT,
+         dense_floor: float = 0.0, dense_top: float = 1.0, lex_top: float = 1.0,
+         substitute: bool = False) -> np.ndarray:
+    """Fused scores of candidates (arrays aligned per candidate).
+
+    lex_scores / lex_rank: BM25F and 1-based rank among the lexical matches (0 and
+    inf for candidates that do not match the words). dense / dense_rank: cosine
+    and 1-based rank among the documents allowed (-inf and inf without a vector).
+    rrf: 1/(k + lexical rank) + weight/(k + dense rank). linear: (1 - weight) *
+    BM25F / the best BM25F + weight * the cosine scaled to [0, 1] between
+    dense_floor and dense_top. `substitute`: no candidate can match the words
+    (another language): the dense part stands in for the lexical one.
+    """
+    # A document without a vector yet (the embedding pass lags the commit) takes its
+    # lexical standing for its dense one, rather than ranking as if it meant nothing.
+    if method == "rrf":
+        dense_rank = np.where(np.isfinite(dense_rank), dense_rank, lex_rank)
+        return 1.0 / (k + lex_rank) + weight / (k + dense_rank)
+    if method == "linear":
+        span = dense_top - dense_floor
+        if span < 1e-6:  # a language with one document (or all alike): nothing to scale between
+            d = np.where(np.isfinite(dense), 1.0, 0.0)
+        else:
+            d = np.clip((np.where(np.isfinite(dense), dense, dense_floor) - dense_floor) / span, 0.0, 1.0)
+        lex = d if substitute else (lex_scores / lex_top if lex_top > 0 else np.zeros_like(lex_scores))
+        d = np.where(np.isfinite(dense), d, lex)
+        return (1.0 - weight) * lex + weight * d
+    raise ValueError(f"unknown fusion {method!r}")
+
+
+def ranks_of(values: np.ndarray, sorted_desc: np.ndarray) -> np.ndarray:
+    """1-based rank of each value within `sorted_desc` (ties share the best rank)."""
+    # Number of values strictly greater, + 1.
+    asc = sorted_desc[::-1]
+    return (len(asc) - np.searchsorted(asc, values, side="right") + 1).astype(np.float64)
+
+
+@dataclass
+class Prepared:
+    """A query's candidates with what fusion needs, per language (fusion itself is `fused`)."""
+
+    mode: str
+    lists: dict[str, dict]
+
+
+def prepare(searcher, view: _View, qvec: np.ndarray, mode: str, lexical: dict[str, vectorized.Matches],
+            facet_langs, req) -> Prepared:
+    """Each language's candidates: its lexical matches and its DENSE_K nearest.
+
+    Each language is fused on its own (its BM25F ranks, its documents' dense
+    ranks) and the languages' lists merged by fused score. Raw cosines favour the
+    query's own language (e5 put every Indonesian seed article nearer an
+    Indonesian question than the Persian article on its very topic), and a
+    language the query's words cannot reach has no lexical ranks at all: its
+    documents are ranked by meaning alone, that ranking standing in for the
+    missing lexical one, so the best Persian answer to an Indonesian question
+    competes with the best Indonesian ones instead of trailing every word match.
+    The date and source filters restrict the nearest documents as they restrict
+    the matches (search/browse.py applies them to both afterwards).
+    """
+    allowed_base = view.has_vector.copy()
+    fmask = _filter_mask(searcher, req, view.n)
+    if fmask is not None:
+        allowed_base &= fmask
+    dense_all = view.dense(qvec)
+    lists = {}
+    for lang in facet_langs:
+        allowed = allowed_base & view.lang.get(lang, np.zeros(view.n, bool))
+        ids = np.flatnonzero(allowed)
+        top = _top(ids, dense_all[ids], DENSE_K)
+        lex_ids = np.zeros(0, np.int64)
+        lex_sc = np.zeros(0, np.float64)
+        m = lexical.get(lang)
+        if mode != "semantic" and m is not None and len(m):
+            lex_ids, lex_sc = m.docnums, m.scores
+            if fmask is not None:
+                keep = fmask[lex_ids]
+                lex_ids, lex_sc = lex_ids[keep], lex_sc[keep]
+        cand = np.union1d(lex_ids, top)
+        if len(cand):
+            lists[lang] = _prepare_language(cand, lex_ids, lex_sc, dense_all, ids, mode)
+    return Prepared(mode, lists)
+
+
+def fused(prep: Prepared, fusion: dict | None = None) -> dict[str, vectorized.Matches]:
+    """Each language's candidates with their fused scores, as the lexical path's matches."""
+    fusion = fusion or {}
+    out = {}
+    for lang, p in prep.lists.items():
+        if prep.mode == "semantic":
+            scores = p["dense"].astype(np.float64)
+        else:
+            scores = fuse(p["lex_scores"], p["lex_rank"], p["dense"], p["dense_rank"],
+                          dense_floor=p["floor"], dense_top=p["top"], lex_top=p["lex_top"],
+                          substitute=p["substitute"], **fusion)
+        out[lang] = vectorized.Matches(p["cand"], scores)
+    return out
+
+
+def _filter_mask(searcher, req, n: int) -> np.ndarray | None:
+    """The request's date and source filters over every docnum (as search/browse.py reads them)."""
+    from . import columns
+
+    if not (req.date_from or req.date_to or req.source):
+        return None
+    cols = columns.for_reader(searcher.reader())
+    mask = np.ones(n, bool)
+    if req.date_from or req.date_to:
+        lo = req.date_from.toordinal() if req.date_from else 1
+        hi = req.date_to.toordinal() if req.date_to else np.iinfo(np.int32).max
+        mask &= (cols.day >= lo) & (cols.day <= hi)
+    if req.source:
+        code = columns.SOURCES.code(req.source)
+        mask &= cols.source == code if code is not None else np.zeros(n, bool)
+    return mask
+
+
+def _prepare_language(cand, lex_ids, lex_sc, dense_all, allowed_ids, mode) -> dict:
+    """One language's candidates with their lexical and dense scores and ranks."""
+    dense = dense_all[cand]
+    if len(lex_ids):
+        at = np.minimum(np.searchsorted(lex_ids, cand), len(lex_ids) - 1)
+        lex_hit = lex_ids[at] == cand
+        lex_scores = np.where(lex_hit, lex_sc[at], 0.0)
+    else:
+        lex_hit = np.zeros(len(cand), bool)
+        lex_scores = np.zeros(len(cand), np.float64)
+    if mode == "semantic":
+        return {"cand": cand, "dense": dense, "lex_hit": lex_hit}
+    dense_sorted = np.sort(dense_all[allowed_ids])[::-1]
+    dense_rank = np.where(np.isfinite(dense), ranks_of(dense, dense_sorted), np.inf)
+    if len(lex_ids):
+        lex_sorted = np.sort(lex_sc)[::-1]
+        lex_rank = np.where(lex_hit, ranks_of(lex_scores, lex_sorted), np.inf)
+        lex_top = float(lex_sorted[0])
+    else:
+        # The words reach no document of this language: meaning stands in for them.
+        lex_rank, lex_top = dense_rank, 1.0
+    floor = float(dense_sorted[min(DENSE_K, len(dense_sorted)) - 1]) if len(dense_sorted) else 0.0
+    top = float(dense_sorted[0]) if len(dense_sorted) else 1.0
+    return {"cand": cand, "lex_hit": lex_hit, "dense": dense, "lex_scores": lex_scores, "lex_rank": lex_rank,
+            "dense_rank": dense_rank, "floor": floor, "top": top, "lex_top": lex_top,
+            "substitute": not len(lex_ids)}
+
+
+def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """The k ids of highest score (ties: lower docnum), ascending by docnum."""
+    if len(ids) <= k:
+        return ids
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    keep = scores > kth
+    ties = np.flatnonzero(scores == kth)[: k - int(keep.sum())]
+    keep[ties] = True
+    return ids[keep]
