@@ -65,7 +65,8 @@ class LintasServer:
         self.ready_seconds: float | None = None  # set by wait_ready()
         # Its own session: a last-resort kill reaches the workers too, and nothing else.
         self.proc = subprocess.Popen(argv, cwd=ROOT, env=environment(), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                     preexec_fn=_interruptible if _sigint_ignored() else None)
         self._out: list[str] = []
         self._err: list[str] = []
         lines: queue.Queue = queue.Queue()
@@ -134,6 +135,17 @@ class LintasServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _sigint_ignored() -> bool:
+    # A job started in the background of a non-interactive shell (`cmd &`, as CI may run
+    # the suite) inherits SIGINT ignored, and so would the server: stop() could not stop
+    # it as Ctrl+C does.
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _drain(stream, into: list[str], first: queue.Queue | None) -> None:
