@@ -188,15 +188,18 @@ def _parse_date(ctx, param, value):
               help="hybrid: words and meaning; lexical: words; semantic: meaning. "
                    "[default: hybrid when the index has vectors, else lexical]")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the /search API returns.")
+@click.option("--xscript/--no-xscript", default=True, show_default=True,
+              help="Also search names in the other script (Tehran <-> تهران).")
 def search(query: str, index_dir: str, lang, source, date_from, date_to, sort, page, per_page,
-           mode, as_json: bool) -> None:
+           mode, as_json: bool, xscript: bool) -> None:
     """Search the index. QUERY: words (ranked OR), AND / OR / NOT, "phrases",
     prefix*, title:word, lang:fa|id|en."""
     from .engine import Engine
 
     try:
         request = SearchRequest(q=query, lang=lang, source=source, date_from=date_from,
-                                date_to=date_to, sort=sort, page=page, per_page=per_page, mode=mode)
+                                date_to=date_to, sort=sort, page=page, per_page=per_page, mode=mode,
+                                xscript=xscript)
         engine = Engine(index_dir)
         # The query's time budget is for the query, not for loading the Persian
         # lexicon or the model, which a one-off command always pays first.
@@ -217,6 +220,9 @@ def _print_results(results) -> None:
     first = (results.page - 1) * results.per_page + 1
     shown = f"{first}-{first + len(results.hits) - 1} of " if results.hits else ""
     click.echo(f"{shown}{results.total} results ({results.mode}, {results.took_ms:.0f} ms)")
+    if results.also_searched:
+        added = "; ".join(f"{', '.join(forms)} (for {word})" for word, forms in results.also_searched.items())
+        click.echo(f"Also searched: {added}")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, first):

@@ -12,6 +12,7 @@ match (search/browse.py).
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from whoosh import query as wq
 
 from analyzers import LANGS
 
-from . import article, browse, collect, columns, completions, hybrid, storage, vectorized, vectors
+from . import article, browse, collect, columns, completions, hybrid, storage, vectorized, vectors, xscript
 from .documents import Document
 from .errors import BadRequest, DocumentNotFound
 from .plan import confine, prune, union
@@ -30,7 +31,7 @@ from .request import MAX_QUERY_CHARS, SearchRequest
 from .respell import respell
 from .results import Hit, SearchResults
 from .schema import body_field
-from .searchers import SearcherPool
+from .searchers import SearcherPool, generation
 from .snippets import query_terms, snippet
 from .suggest import suggest
 
@@ -48,6 +49,9 @@ class Engine:
         self.vectorize = True
         self.dense = hybrid.Dense(self.index_dir)  # vectors, if the index has them
         self.fusion: dict | None = None  # hybrid.fuse's parameters when not its defaults (the sweep)
+        # Cross-script key tables, one per index generation, shared by the threads.
+        self._xtables: tuple[int, xscript.Tables] | None = None
+        self._xtables_lock = threading.Lock()
 
     # -- public API
 
@@ -56,7 +60,9 @@ class Engine:
         the completion table)."""
         for lang in LANGS:
             list(self._ix.schema[body_field(lang)].analyzer("ایران hubungan relations"))
-        completions.table(self.searchers.searcher().reader())
+        searcher = self.searchers.searcher()
+        completions.table(searcher.reader())
+        self._xscript_tables(searcher)
         self.dense.unavailable()  # loads the model when the index has vectors
 
     def count(self) -> int:
@@ -80,7 +86,11 @@ class Engine:
             doc = _to_document(searcher.stored_fields(docnum))
             terms = set()
             if q.strip() and len(q) <= MAX_QUERY_CHARS:
-                parts = self._parts((doc.lang or "en",), q, self.searchers.terms(searcher))
+                exists = self.searchers.terms(searcher)
+                # The document's own spelling of a name typed in the other script is marked too.
+                expansion = xscript.expand(searcher, self._xscript_tables(searcher), exists, q,
+                                           (doc.lang or "en",))
+                parts = self._parts((doc.lang or "en",), q, exists, expansion)
                 terms = query_terms(searcher.reader(), union(list(parts.values())))
             found = article.read(searcher, docnum, doc, terms)
             # Its own near-duplicates are not "more like this".
@@ -129,6 +139,9 @@ class Engine:
         return self.searchers.retrying(lambda searcher: self._search(searcher, req))
 
     def _search(self, searcher, req: SearchRequest) -> SearchResults:
+        # Built once per index generation (a commit), like opening the searcher:
+        # not part of one query's time budget.
+        tables = self._xscript_tables(searcher) if req.xscript else None
         started = time.perf_counter()
         deadline = started + self.time_limit  # one budget for the whole request
         # Only languages the index holds: each one searched costs term lookups in
@@ -137,8 +150,11 @@ class Engine:
         langs = (req.lang,) if req.lang else present
         exists = self.searchers.terms(searcher)
         respelled = respell(searcher, exists, req.q, present, deadline)
+        expansion = None
+        if tables is not None:
+            expansion = xscript.expand(searcher, tables, exists, req.q, present)
         # Every present language is parsed: the facets count the others too.
-        parts = self._parts(dict.fromkeys(present + langs), respelled.query, exists)
+        parts = self._parts(dict.fromkeys(present + langs), respelled.query, exists, expansion)
         q = union([parts[lang] for lang in langs if lang in parts])
         mode = self._mode(req)
         if mode == "semantic":
@@ -174,6 +190,7 @@ class Engine:
             facets={"lang": refined.lang_counts, "source": refined.source_counts}, suggestion=suggestion,
             respelled=respelled.readings, total_collapsed=refined.total_collapsed,
             histogram=refined.histogram.to_dict() if refined.histogram else None, mode=mode,
+            also_searched=expansion.shown_in(langs) if expansion is not None else {},
         )
 
     def _mode(self, req: SearchRequest) -> str:
@@ -194,7 +211,17 @@ class Engine:
 
     # -- internals
 
-    def _parts(self, langs, text: str, exists=None) -> dict[str, wq.Query]:
+    def _xscript_tables(self, searcher) -> xscript.Tables:
+        gen = generation(searcher)
+        found = self._xtables
+        if found is None or found[0] != gen:
+            with self._xtables_lock:
+                found = self._xtables
+                if found is None or found[0] != gen:
+                    found = self._xtables = (gen, xscript.Tables(searcher.reader()))
+        return found[1]
+
+    def _parts(self, langs, text: str, exists=None, expansion=None) -> dict[str, wq.Query]:
         """The query for each language on its own fields; none for a language it cannot match.
 
         Per language, because a word can be a stop word in one language and not in
@@ -206,6 +233,8 @@ class Engine:
         parts = {}
         for lang in langs:
             q = parse(self._parser((lang,)), text)
+            if expansion is not None:
+                q = xscript.apply(q, lang, expansion)
             if exists is not None:
                 q = prune(q, exists)
             if q is not wq.NullQuery:

@@ -28,7 +28,7 @@ from . import dedup, storage
 from .documents import Document, LoadError, iter_documents
 from .errors import IndexBusy, IndexVersionMismatch
 from .formats import Skipped
-from .schema import SCHEMA_VERSION, body_field, title_field
+from .schema import NAME_LANGS, SCHEMA_VERSION, body_field, names_field, title_field
 
 WRITE_LOCK_TIMEOUT = 30.0
 PARALLEL_MIN_DOCS = 5000
@@ -86,6 +86,8 @@ def to_fields(doc: Document, lang: str, digest: str, clusterer: dedup.Clusterer 
         body_field(lang): doc.text,
         "words": f"{doc.title}\n{doc.text}",
     }
+    if lang in NAME_LANGS:
+        fields[names_field(lang)] = doc.text
     if clusterer is not None:
         fields.update(clusterer.fields(doc.text, digest))
     if doc.source:

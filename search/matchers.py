@@ -43,3 +43,43 @@ class AndNot(wq.AndNot):
     def matcher(self, searcher, context=None):
         scored = self.a.matcher(searcher, context)
         return _AndNotMatcher(scored, self.b.matcher(searcher, searcher.boolean_context()))
+
+
+class _MaxMatcher(matching.DisjunctionMaxMatcher):
+    """Whoosh's DisjunctionMaxMatcher, scoring only the sub-matchers on the current document.
+
+    Whoosh's takes the max of both sides even when they stand on different
+    documents, and its replace() drops a side that is still active. No block
+    quality: a max cannot be bounded the way Whoosh bounds sums.
+    """
+
+    def score(self):
+        a, b = self.a, self.b
+        if not a.is_active():
+            return b.score()
+        if not b.is_active():
+            return a.score()
+        ia, ib = a.id(), b.id()
+        if ia != ib:
+            return a.score() if ia < ib else b.score()
+        return max(a.score(), b.score())
+
+    def supports_block_quality(self):
+        return False
+
+    def replace(self, minquality=0):
+        a_on, b_on = self.a.is_active(), self.b.is_active()
+        if not (a_on or b_on):
+            return matching.NullMatcher()
+        if not a_on:
+            return self.b.replace(minquality)
+        if not b_on:
+            return self.a.replace(minquality)
+        return self
+
+
+class MaxOf(wq.DisjunctionMax):
+    """The documents any child matches, each scored by its best child (one word's readings)."""
+
+    def _matcher(self, subs, searcher, context):
+        return self._tree_matcher(subs, _MaxMatcher, searcher, context, None)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from cachetools import LRUCache
 from whoosh import query as wq
 
-from .matchers import AndNot, StreamingOr
+from .matchers import AndNot, MaxOf, StreamingOr
 from .schema import field_lang
 
 NULL = wq.NullQuery
@@ -58,6 +58,11 @@ def prune(q: wq.Query, exists: Callable[[str, object], bool]) -> wq.Query:
         return q if exists(q.fieldname, q.text) else NULL
     if isinstance(q, wq.Phrase):
         return q if all(exists(q.fieldname, w) for w in q.words) else NULL
+    if isinstance(q, MaxOf):
+        subs = [s for s in (prune(s, exists) for s in q.subqueries) if s is not NULL]
+        if len(subs) <= 1:
+            return subs[0].with_boost(subs[0].boost * q.boost) if subs else NULL
+        return MaxOf(subs, boost=q.boost)
     if isinstance(q, wq.Or):
         subs = [s for s in (prune(s, exists) for s in q.subqueries) if s is not NULL]
         if not subs:

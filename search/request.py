@@ -41,6 +41,8 @@ class SearchRequest:
     # None: no timeline; "auto" picks the interval by the span (search/histogram.py).
     histogram: str | None = None
     mode: str | None = None
+    # Names also searched in the other script (search/xscript.py); off: only as typed.
+    xscript: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.q, str) or not self.q.strip():

@@ -37,6 +37,8 @@ class SearchResults:
     total_collapsed: int | None = None
     histogram: dict | None = None  # search.histogram.Histogram.to_dict(), when asked for
     mode: str = "lexical"  # how the results were ranked (search/hybrid.py)
+    # Query words also searched in the other script, as the documents write them (search/xscript.py).
+    also_searched: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -52,4 +54,5 @@ class SearchResults:
             "respelled": self.respelled,
             "histogram": self.histogram,
             "mode": self.mode,
+            "also_searched": self.also_searched,
         }

@@ -11,11 +11,12 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Existence
 
 from analyzers import LANGS, analyzer_for
+from analyzers.names import NameTokenizer
 from analyzers.words import SurfaceWordsTokenizer
 
 # Bumped whenever the schema or an analyzer changes what is indexed: an index of
 # another version must be rebuilt (`lintas index --rebuild`), not silently mixed.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def title_field(lang: str) -> str:
@@ -30,6 +31,15 @@ def field_lang(fieldname: str) -> str | None:
     """The language of a title_<lang>/body_<lang> field; None for any other field."""
     prefix, _, lang = fieldname.partition("_")
     return lang if prefix in ("title", "body") and lang in LANGS else None
+
+
+# Latin-script languages whose documents' names are counted at index time
+# (analyzers/names.py): what search/xscript.py offers a Persian query word.
+NAME_LANGS = ("id", "en")
+
+
+def names_field(lang: str) -> str:
+    return f"names_{lang}"
 
 
 def text_fields(langs=LANGS) -> list[str]:
@@ -71,4 +81,9 @@ def build_schema() -> Schema:
         # chars=True stores each term's character span: snippets can then mark the
         # stored text without re-analyzing it.
         fields[body_field(lang)] = TEXT(analyzer=analyzer, chars=True)
+    for lang in NAME_LANGS:
+        # Counts only (no positions): how often each term is capitalized mid-sentence.
+        names = TEXT(analyzer=NameTokenizer(lang), phrase=False)
+        names.scorable = False  # never ranked: no length column to write
+        fields[names_field(lang)] = names
     return Schema(**fields)

@@ -19,6 +19,7 @@ from whoosh import query as wq
 
 from . import postings
 from .bm25 import bm25_plus
+from .matchers import MaxOf
 
 _POSITIONS = 1 << 32  # more positions than any field holds: (candidate, start) in one int64
 _EMPTY_IDS = np.zeros(0, np.int64)
@@ -31,6 +32,8 @@ def supports(q: wq.Query, schema) -> bool:
     scored = field is not None and field.scorable
     if type(q) is wq.Term:
         return scored and isinstance(q.text, str)
+    if isinstance(q, MaxOf):
+        return all(supports(s, schema) for s in q.subqueries)
     if isinstance(q, wq.Or):
         return not q.minmatch and not q.scale and all(supports(s, schema) for s in q.subqueries)
     if isinstance(q, (wq.And, wq.AndNot)):
@@ -133,7 +136,9 @@ def _eval(q: wq.Query, leaf, stats: TermStats) -> tuple[np.ndarray, np.ndarray]:
     subs = q.subqueries
     if len(subs) == 1:
         return _eval(subs[0], leaf, stats)  # Whoosh ignores a lone child's parent boost too
-    if isinstance(q, wq.Or):
+    if isinstance(q, MaxOf):
+        ids, s = _max_union([_eval(sub, leaf, stats) for sub in subs])
+    elif isinstance(q, wq.Or):
         ids, s = _sum_union([_eval(sub, leaf, stats) for sub in subs])
     else:  # And
         ids, s = _eval(subs[0], leaf, stats)
@@ -240,3 +245,19 @@ def _sum_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, 
         return found, total[found]
     found, inverse = np.unique(ids, return_inverse=True)
     return found, np.bincount(inverse, weights=scores, minlength=len(found))
+
+
+def _max_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The union of match lists, each document scored by its best list (MaxOf)."""
+    lists = [(i, s) for i, s in lists if len(i)]
+    if not lists:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    if len(lists) == 1:
+        return lists[0]
+    ids = np.concatenate([i for i, _ in lists])
+    scores = np.concatenate([s for _, s in lists])
+    order = np.lexsort((-scores, ids))
+    ids, scores = ids[order], scores[order]
+    first = np.ones(len(ids), bool)
+    first[1:] = ids[1:] != ids[:-1]
+    return ids[first], scores[first]

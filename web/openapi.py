@@ -51,6 +51,9 @@ SEARCH_PARAMETERS = [
     _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
            "Results per page."),
+    _param("xscript", {"type": "integer", "enum": [0, 1], "default": 1},
+           "1: a name is also searched as the index's terms that write it in the other script "
+           "(Tehran -> تهران, باکو -> Baku), reported in also_searched; 0: only as typed."),
 ]
 
 HISTOGRAM_PARAMETER = _param(
@@ -281,7 +284,8 @@ SPEC = {
             "SearchResults": {
                 "type": "object",
                 "required": ["ok", "query", "total", "total_collapsed", "page", "per_page", "took_ms", "results",
-                             "facets", "suggestion", "respelled", "histogram", "mode"],
+                             "facets", "suggestion", "respelled", "histogram", "mode",
+                             "also_searched"],
                 "properties": {
                     "ok": {"type": "boolean", "enum": [True]},
                     "query": {"type": "string"},
@@ -314,6 +318,14 @@ SPEC = {
                                             "was made from, with nothing marked; total and facets "
                                             "count the word matches plus the 100 nearest documents "
                                             "of each language"},
+                    "also_searched": {
+                        "type": "object",
+                        "description": "Query words (or phrases) that look like names, each also searched as "
+                                       "the terms that write it in the other script (Latin <-> Persian), as "
+                                       "the documents write them, e.g. {\"Azerbaijan\": [\"آذربایجان\"]}. "
+                                       "A match in the other script counts half; xscript=0 turns this off.",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
                 },
             },
             "Document": {

@@ -16,7 +16,8 @@ from search.errors import BadRequest
 from search.request import SearchRequest
 
 # Parameters the page carries from one link to the next (pagination, filters).
-SEARCH_PARAMS = ("q", "lang", "source", "from", "to", "calendar", "sort", "collapse", "page", "per_page", "mode")
+SEARCH_PARAMS = ("q", "lang", "source", "from", "to", "calendar", "sort", "collapse", "page", "per_page", "mode",
+                 "xscript")
 
 
 def search_request(args: Mapping[str, str], histogram: str | None = None) -> SearchRequest:
@@ -38,6 +39,7 @@ def search_request(args: Mapping[str, str], histogram: str | None = None) -> Sea
         collapse=_flag(args, "collapse", True),
         histogram=_optional(args, "histogram") or histogram,
         mode=_optional(args, "mode"),
+        xscript=_flag(args, "xscript", True),
     )
 
 

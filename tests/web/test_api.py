@@ -19,7 +19,7 @@ NO_VECTORS = "this index has no vectors: build them with `lintas index --vectors
 HIT_KEYS = {"id", "title", "lang", "score", "snippet", "date", "source", "url", "similar_count", "similar"}
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 RESULT_KEYS = {"ok", "query", "total", "total_collapsed", "page", "per_page", "took_ms", "results", "facets",
-               "suggestion", "respelled", "histogram", "mode"}
+               "suggestion", "respelled", "histogram", "mode", "also_searched"}
 
 
 def assert_error(response, status: int, *words: str) -> dict:
@@ -294,3 +294,19 @@ def test_web_never_imports_whoosh():
     web = Path(__file__).resolve().parents[2] / "web"
     offenders = [p.name for p in web.rglob("*.py") if re.search(r"^\s*(import|from)\s+whoosh", p.read_text(), re.M)]
     assert offenders == []
+def test_search_also_searched_names_the_other_script_and_xscript_0_turns_it_off(client):
+    body = client.get("/search", query_string={"q": "Azerbaijan"}).get_json()
+    assert "آذربایجان" in body["also_searched"]["Azerbaijan"]
+    assert "003_b8878e3335182e53" in [r["id"] for r in body["results"]]
+    off = client.get("/search", query_string={"q": "Azerbaijan", "xscript": "0"}).get_json()
+    assert off["also_searched"] == {} and "003_b8878e3335182e53" not in [r["id"] for r in off["results"]]
+    assert_error(client.get("/search", query_string={"q": "Azerbaijan", "xscript": "maybe"}), 400, "xscript")
+
+
+def test_page_says_also_searched_with_a_link_that_turns_it_off(client):
+    html = client.get("/", query_string={"q": "Teheran"}, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Also searched: <strong" in html and "تهران" in html
+    link = re.search(r'<p class="also-searched"[^>]*>.*?<a href="([^"]+)"', html, re.S).group(1)
+    assert "xscript=0" in link
+    off = client.get(link.replace("&amp;", "&"), headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "also-searched" not in off

@@ -1,0 +1,139 @@
+"""A name typed in one script finds the seeds that write it in the other (issue 13's must-show)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from search.documents import Document
+from search.engine import Engine
+from search.indexer import Indexer
+from search.request import SearchRequest
+
+ROOT = Path(__file__).resolve().parents[2]
+LINTAS = Path(sys.executable).with_name("lintas")
+INDONESIAN = {"000", "001", "002", "004"}
+
+
+def ids(results) -> set[str]:
+    return {h.id[:3] for h in results.hits}
+
+
+def search(engine: Engine, q: str, **kw):
+    return engine.search(SearchRequest(q=q, **kw))
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("xscript-cli")
+    out = subprocess.run([str(LINTAS), "index", "--index", str(index_dir)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return index_dir
+
+
+def lintas(index_dir, *args) -> subprocess.CompletedProcess:
+    out = subprocess.run([str(LINTAS), "search", *args, "--index", str(index_dir)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_cli_latin_name_finds_the_persian_article_and_marks_it(cli_index):
+    data = json.loads(lintas(cli_index, "Azerbaijan", "--json").stdout)
+    by_id = {r["id"][:3]: r for r in data["results"]}
+    assert "003" in by_id
+    assert "<mark>آذربایجان</mark>" in by_id["003"]["snippet"]
+    assert "آذربایجان" in data["also_searched"]["Azerbaijan"]
+
+
+def test_cli_no_xscript_lists_only_the_indonesian_seeds(cli_index):
+    data = json.loads(lintas(cli_index, "Azerbaijan", "--no-xscript", "--json").stdout)
+    assert {r["id"][:3] for r in data["results"]} == {"000", "001", "002"}
+    assert data["also_searched"] == {}
+    text = lintas(cli_index, "Teheran").stdout
+    assert "Also searched: تهران (for Teheran)" in text
+
+
+def test_teheran_finds_tehran_in_persian(engine):
+    assert "003" in ids(search(engine, "Teheran"))
+
+
+def test_ali_bagheri_finds_both_scripts(engine):
+    found = ids(search(engine, "Ali Bagheri"))
+    assert {"003", "004"} <= found
+
+
+def test_persian_name_finds_the_indonesian_articles(engine):
+    results = search(engine, "آذربایجان", lang="id")
+    assert {"000", "001", "002"} <= ids(results)
+    assert results.also_searched  # and says so
+
+
+def test_persian_city_finds_the_article_writing_it_in_latin(engine):
+    # باکو <-> Baku comes from CLDR: "baku" is also an Indonesian word ("standard").
+    assert "001" in ids(search(engine, "باکو"))
+
+
+def test_a_common_word_crosses_no_script(engine):
+    results = search(engine, "hubungan", lang="fa")
+    assert results.total == 0 and results.also_searched == {}
+    assert search(engine, "baku", lang="fa").total == 0  # lowercase dictionary word
+
+
+def test_capitalized_dictionary_word_is_read_as_a_name(engine):
+    assert "003" in ids(search(engine, "Baku", lang="fa"))
+
+
+def test_cross_script_match_counts_less_than_the_same_script(engine):
+    results = search(engine, "Azerbaijan")
+    scores = {h.id[:3]: h.score for h in results.hits}
+    assert scores["003"] < min(scores[d] for d in ("000", "001"))
+    # Same script alone is untouched by the expansion.
+    plain = search(engine, "Azerbaijan", xscript=False)
+    assert {h.id: h.score for h in plain.hits} == {h.id: h.score for h in results.hits if h.id[:3] != "003"}
+
+
+@pytest.fixture(scope="module")
+def exonym_engine(tmp_path_factory):
+    """Two articles naming Germany and Egypt each in its own language's word."""
+    index_dir = tmp_path_factory.mktemp("xscript-exonyms")
+    docs = [
+        Document(id="fa1", lang="fa", title="سفر به آلمان",
+                 text="وزیر خارجه برای دیدار با همتای خود به آلمان و سپس به مصر سفر کرد."),
+        Document(id="id1", lang="id", title="Kunjungan ke Jerman",
+                 text="Menteri luar negeri berkunjung ke Jerman dan kemudian ke Mesir pekan ini."),
+    ]
+    assert Indexer(index_dir).add_documents(docs).added == 2
+    return Engine(index_dir)
+
+
+def test_exonyms_from_cldr(exonym_engine):
+    # Jerman/Germany and آلمان share no transliteration; CLDR (Babel) pairs them.
+    results = search(exonym_engine, "Jerman", lang="fa")
+    assert ids(results) == {"fa1"} and results.also_searched == {"Jerman": ["آلمان"]}
+    assert ids(search(exonym_engine, "مصر", lang="id")) == {"id1"}
+    assert ids(search(exonym_engine, "Jerman", lang="fa", xscript=False)) == set()
+    # What is excluded is excluded in both scripts: fa1 writes مصر.
+    assert ids(search(exonym_engine, "Jerman NOT Mesir", lang="fa")) == set()
+    assert ids(search(exonym_engine, "Jerman NOT Mesir", lang="id")) == set()
+
+
+def test_zwnj_and_space_variants_are_one_name(engine):
+    for q in ("علی‌اف", "علی اف", "علیاف"):
+        results = search(engine, q, lang="id")
+        assert "001" in ids(results), q
+
+
+def test_phrases_of_names_cross_as_phrases(engine):
+    assert "003" in ids(search(engine, '"Ali Bagheri"', lang="fa"))
+    assert ids(search(engine, '"Bagheri Ali"', lang="fa")) == set()  # not the order 003 writes
+
+
+def test_not_excludes_both_scripts(engine):
+    # Every Indonesian seed writes Iran: NOT ایران leaves none of them.
+    results = search(engine, "NOT ایران")
+    assert not any(h.lang == "id" for h in results.hits)
+    assert search(engine, "NOT ایران", xscript=False).facets["lang"]["id"] == 4
