@@ -130,8 +130,10 @@ def more_like_this(engine, document: Document, words: list[str], exclude: set[st
                 seen.add(doc_id)
                 found.append(_brief(engine.document(doc_id)))
     if words and len(found) < limit:
+        # Its own words, as written: names read across scripts would pull in the
+        # other language's coverage, which is not "like this" article.
         results = engine.search(SearchRequest(q=" ".join(words), per_page=limit + len(seen) + 1,
-                                              snippets=False))
+                                              snippets=False, xscript=False))
         for hit in results.hits:
             if hit.id not in seen and len(found) < limit:
                 seen.add(hit.id)

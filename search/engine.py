@@ -218,7 +218,7 @@ class Engine:
             with self._xtables_lock:
                 found = self._xtables
                 if found is None or found[0] != gen:
-                    found = self._xtables = (gen, xscript.Tables(searcher.reader()))
+                    found = self._xtables = (gen, xscript.load(self.index_dir, searcher.reader()))
         return found[1]
 
     def _parts(self, langs, text: str, exists=None, expansion=None) -> dict[str, wq.Query]:

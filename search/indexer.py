@@ -24,7 +24,7 @@ from whoosh.writing import CLEAR
 
 from analyzers import detect_lang
 
-from . import dedup, storage
+from . import dedup, storage, xscript
 from .documents import Document, LoadError, iter_documents
 from .errors import IndexBusy, IndexVersionMismatch
 from .formats import Skipped
@@ -134,6 +134,7 @@ class Indexer:
             writer.cancel()
             raise
         writer.commit()
+        xscript.save(self.index_dir, ix)
         return count
 
     # -- internals
@@ -220,6 +221,7 @@ class Indexer:
                 pending += 1
                 if not rebuild and pending >= self.commit_every:
                     writer.commit()
+                    xscript.save(self.index_dir, ix)
                     clusterer.committed(ix.reader())
                     writer = self._writer(ix, procs)
                     pending = 0
@@ -236,6 +238,9 @@ class Indexer:
             writer.commit()
         else:
             writer.cancel()
+            return report
+        # The cross-script key tables of this generation, built once here for every server.
+        xscript.save(self.index_dir, ix)
         return report
 
 

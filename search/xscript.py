@@ -18,9 +18,12 @@ a same-script one. Figures: bench/xscript.py, /work/notes/issue-13.md.
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from whoosh import query as wq
 
@@ -61,6 +64,11 @@ MAX_ALTS = 3  # added terms per word
 MIN_CAPITALIZED = 2
 NAME_SHARE = 0.6
 MAX_WORDS = 8  # query words looked at: a pasted paragraph stays fast
+# A Persian word may not be in far more of the Persian documents than its Latin
+# reading is in the Latin ones: a bilingual archive names the same people and places
+# on both sides, while a common Persian word (داشت, رئیس, پزشکان) looks like a rare
+# Latin name (Dasht, Reyes, Pezeshkian). CLDR's names skip this test.
+MAX_SHARE_RATIO = 10.0
 
 _EDGES = re.compile(r"^([(\W_]*?)([^\W_](?:[^\W_]|\u200c)*)([)\W_]*)$")
 _LANG_CLAUSE = re.compile(r"(?<![^\s(])lang:(\w+)")
@@ -71,12 +79,13 @@ class Tables:
     """Key tables of one index generation: Persian terms and Latin names by coarse key."""
 
     def __init__(self, reader):
-        dictionary_words()  # loaded here, with the index, not inside a query's time budget
-        exonyms.persian_names(())
-        _terms("fa", "ایران")  # Hazm's tables: Latin names are analyzed as Persian
+        self._preload()
+        self.generation = reader.generation()
         self.fa: dict[str, list[str]] = {}
         self.names: dict[str, dict[str, list[str]]] = {lang: {} for lang in NAME_LANGS}
         self._display: dict[tuple[str, str], str] = {}
+        # Documents per language: the denominators of the share test.
+        self.docs = {lang: max(1, reader.doc_frequency("lang", lang)) for lang in ("fa", *NAME_LANGS)}
         self._lock = threading.Lock()
         schema = reader.schema
         # Segment by segment: a multi-segment reader merges every segment's sorted
@@ -110,6 +119,20 @@ class Tables:
                 for r in latin_units(t):
                     table.setdefault(coarse_key(r), []).append(t)
 
+    @staticmethod
+    def _preload() -> None:
+        dictionary_words()  # loaded with the index, not inside a query's time budget
+        exonyms.persian_names(())
+        _terms("fa", "ایران")  # Hazm's tables: Latin names are analyzed as Persian
+
+    def __getstate__(self):
+        return {"generation": self.generation, "fa": self.fa, "names": self.names, "docs": self.docs}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._display = {}
+        self._lock = threading.Lock()
+
     def display(self, searcher, lang: str, term: str) -> str:
         """How the documents write an index term: its first occurrence in the stored text."""
         key = (lang, term)
@@ -121,6 +144,43 @@ class Tables:
                     self._display.clear()
                 self._display[key] = found
         return found
+
+
+def _sidecar(index_dir, generation) -> Path:
+    return Path(index_dir) / f"xscript-{generation}.pickle"
+
+
+def save(index_dir, ix) -> None:
+    """Build the key tables of the index's newest generation and store them beside it.
+
+    Called after each commit of `lintas index` / `lintas delete`, so that servers load
+    them instead of each building them (seconds at 100k documents). Older ones go.
+    """
+    with ix.reader() as reader:
+        if reader.generation() is None:
+            return
+        tables = Tables(reader)
+    path = _sidecar(index_dir, tables.generation)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)  # whole or absent: a reader never sees half a file
+    for old in Path(index_dir).glob("xscript-*.pickle*"):
+        if old != path:
+            old.unlink(missing_ok=True)
+
+
+def load(index_dir, reader) -> Tables:
+    """The key tables of `reader`'s generation: stored at commit time, else built now."""
+    try:
+        with open(_sidecar(index_dir, reader.generation()), "rb") as fh:
+            tables = pickle.load(fh)
+        if isinstance(tables, Tables) and tables.generation == reader.generation():
+            Tables._preload()
+            return tables
+    except Exception:  # noqa: BLE001 - missing, another writer's, or unreadable: build it
+        pass
+    return Tables(reader)
 
 
 def _first_form(searcher, fname: str, term: str) -> str | None:
@@ -182,8 +242,23 @@ def _name_like_latin(word: str, min_letters: int = MIN_LETTERS) -> bool:
     return word[:1].isupper() or not is_dictionary_word(lw)
 
 
+def _share(reader, tables: Tables, lang: str, term: str) -> float:
+    try:
+        return reader.doc_frequency(body_field(lang), term) / tables.docs[lang]
+    except (KeyError, ValueError):
+        return 0.0
+
+
+def _balanced(reader, tables: Tables, fa_term: str, latin_lang: str, latin_term: str | None) -> bool:
+    """The share test (MAX_SHARE_RATIO); a Latin word the index lacks cannot be compared."""
+    latin = _share(reader, tables, latin_lang, latin_term) if latin_term else 0.0
+    if latin == 0.0:
+        return True
+    return _share(reader, tables, "fa", fa_term) <= MAX_SHARE_RATIO * latin
+
+
 def latin_to_persian(tables: Tables, exists, words: tuple[str, ...],
-                     min_consonants: int = MIN_CONSONANTS) -> list[tuple[tuple[str, ...], float]]:
+                     min_consonants: int = MIN_CONSONANTS, reader=None) -> list[tuple[tuple[str, ...], float]]:
     """Persian alternatives (term tuples) of a Latin name, with their costs (exonyms 0)."""
     found: dict[tuple[str, ...], float] = {}
     for fa_name in exonyms.persian_names(tuple(w.lower() for w in words)):
@@ -192,6 +267,7 @@ def latin_to_persian(tables: Tables, exists, words: tuple[str, ...],
             found[terms] = 0.0
     if len(words) == 1:
         best: dict[str, float] = {}
+        typed = {lang: next(iter(_terms(lang, words[0].lower())), None) for lang in NAME_LANGS}
         for r in latin_units(words[0]):
             if consonants(r) < min_consonants:
                 continue
@@ -199,6 +275,9 @@ def latin_to_persian(tables: Tables, exists, words: tuple[str, ...],
                 c = cost(r, fa_units(t), LATIN_MAX)
                 if c <= LATIN_MAX and c < best.get(t, 9):
                     best[t] = c
+        if reader is not None:
+            best = {t: c for t, c in best.items()
+                    if all(_balanced(reader, tables, t, lang, typed[lang]) for lang in NAME_LANGS)}
         for t, c in best.items():
             found.setdefault((t,), c)
     return _closest(found)
@@ -214,7 +293,7 @@ def _closest(found: dict) -> list[tuple[tuple[str, ...], float]]:
 
 
 def persian_to_latin(tables: Tables, exists, words: tuple[str, ...], lang: str,
-                     min_consonants: int = MIN_CONSONANTS) -> list[tuple[tuple[str, ...], float]]:
+                     min_consonants: int = MIN_CONSONANTS, reader=None) -> list[tuple[tuple[str, ...], float]]:
     """Latin alternatives in `lang`'s fields of a Persian name given as its words."""
     found: dict[tuple[str, ...], float] = {}
     for latin in exonyms.latin_names(exonyms.words(" ".join(words))):
@@ -231,6 +310,9 @@ def persian_to_latin(tables: Tables, exists, words: tuple[str, ...], lang: str,
                 c = cost(r, u, limit)
                 if c <= limit and c < best.get(t, 9):
                     best[t] = c
+        fa_term = next(iter(_terms("fa", "".join(words))), None)
+        if reader is not None and fa_term:
+            best = {t: c for t, c in best.items() if _balanced(reader, tables, fa_term, lang, t)}
         for t, c in best.items():
             found.setdefault((t,), c)
     return _closest(found)
@@ -292,10 +374,10 @@ def expand(searcher, tables: Tables, exists, text: str, langs) -> Expansion:
             short = 1 if min_consonants < MIN_CONSONANTS else MIN_LETTERS
             if not all(_name_like_latin(w, short) for w in words):
                 return []
-            return latin_to_persian(tables, exists, words, min_consonants)
+            return latin_to_persian(tables, exists, words, min_consonants, searcher.reader())
         if not all(is_persian(w) and _terms("fa", w) for w in words):
             return []  # a Persian stop word names nothing
-        return persian_to_latin(tables, exists, words, lang, min_consonants)
+        return persian_to_latin(tables, exists, words, lang, min_consonants, searcher.reader())
 
     for kind, words in _plain_groups(text):
         if looked >= MAX_WORDS:
@@ -354,7 +436,8 @@ def expand(searcher, tables: Tables, exists, text: str, langs) -> Expansion:
                 joined = word.replace("\u200c", "") + words[i + 1].replace("\u200c", "")
                 for lang in targets(word):
                     if lang in langs and all(_terms("fa", w) for w in (word, words[i + 1])):
-                        alts = [(a, c) for a, c in persian_to_latin(tables, exists, (joined,), lang)
+                        alts = [(a, c) for a, c in persian_to_latin(tables, exists, (joined,), lang,
+                                                                     reader=searcher.reader())
                                 if c <= FA_MAX_SHORT]
                         add(lang, f"{word} {words[i + 1]}", None, alts, "extra")
     return exp

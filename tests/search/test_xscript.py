@@ -137,3 +137,26 @@ def test_not_excludes_both_scripts(engine):
     results = search(engine, "NOT ایران")
     assert not any(h.lang == "id" for h in results.hits)
     assert search(engine, "NOT ایران", xscript=False).facets["lang"]["id"] == 4
+
+
+def test_key_tables_are_built_at_commit_and_loaded(tmp_path):
+    from search import xscript
+
+    docs = [Document(id="a", lang="id", title="Kabar", text="Kata Menteri Lavrov di Moskow, lalu Lavrov pulang."),
+            Document(id="b", lang="fa", title="خبر", text="لاوروف در مسکو گفت.")]
+    Indexer(tmp_path).add_documents(docs)
+    stored = list(tmp_path.glob("xscript-*.pickle"))
+    assert len(stored) == 1
+    engine = Engine(tmp_path)
+    reader = engine.searchers.searcher().reader()
+    loaded = xscript.load(tmp_path, reader)
+    built = xscript.Tables(reader)
+    assert (loaded.fa, loaded.names) == (built.fa, built.names) and "lavrov" in loaded.names["id"]["LRF"]
+    assert "a" in {h.id for h in engine.search(SearchRequest(q="لاوروف")).hits}
+    # A newer commit replaces the stored tables; an unreadable file is rebuilt, not trusted.
+    Indexer(tmp_path).add_documents([Document(id="c", lang="id", title="Lagi", text="Lalu Lavrov datang.")])
+    assert [p.name for p in tmp_path.glob("xscript-*.pickle")] != [p.name for p in stored]
+    for p in tmp_path.glob("xscript-*.pickle"):
+        p.write_bytes(b"not a pickle")
+    fresh = Engine(tmp_path)
+    assert "a" in {h.id for h in fresh.search(SearchRequest(q="لاوروف")).hits}
