@@ -41,5 +41,5 @@ def test_a_model_that_cannot_load_leaves_lexical_search_working(tmp_path):
     assert health["ok"] is True and health["documents"] == 5
     assert health["semantic"]["available"] is False
     assert "embedding model unavailable" in health["semantic"]["reason"]
-    assert out["default"] == [200, "lexical", 4]
+    assert out["default"] == [200, "lexical", 5]  # the four Indonesian seeds, and 003 through ایران
     assert out["semantic"][0] == 400 and "unavailable" in out["semantic"][1]
