@@ -136,12 +136,19 @@ def _suffix(path: Path) -> str | None:
     return next((s for s in SUFFIXES + WEB_SUFFIXES if name.endswith(s) and len(name) > len(s)), None)
 
 
+def read_file(path: Path) -> bytes | LoadError:
+    """A file's bytes, or the LoadError every loader reports when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        return LoadError(str(path), None, f"cannot read: {e.strerror or e}")
+
+
 def _load_txt(path: Path) -> Iterator[_Loaded | LoadError]:
     where = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        yield LoadError(where, None, f"cannot read: {e.strerror or e}")
+    raw = read_file(path)
+    if isinstance(raw, LoadError):
+        yield raw
         return
     if b"\x00" in raw:
         yield LoadError(where, None, "binary file (contains NUL bytes), not text")

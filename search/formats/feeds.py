@@ -23,7 +23,7 @@ from analyzers import LANGS
 
 from ..cleanup import clean_text
 from ..datelines import find_date
-from ..documents import Document, LoadError
+from ..documents import Document, LoadError, read_file
 from . import is_url, normalize_url, url_id
 from .html import fragment_text
 
@@ -44,10 +44,9 @@ def parse_feed(raw: bytes) -> tuple[list[Document | str], str | None]:
 
 def load_feed(path: Path) -> Iterator[tuple[Document, int] | LoadError]:
     where = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        yield LoadError(where, None, f"cannot read: {e.strerror or e}")
+    raw = read_file(path)
+    if isinstance(raw, LoadError):
+        yield raw
         return
     items, problem = parse_feed(raw)
     if problem:

@@ -32,7 +32,7 @@ from analyzers import LANGS
 
 from ..cleanup import clean_text
 from ..datelines import find_date
-from ..documents import Document, LoadError, _check_id
+from ..documents import Document, LoadError, _check_id, read_file
 from . import is_url, normalize_url, path_id, url_id
 
 ZWNJ = "\u200c"
@@ -104,10 +104,9 @@ def extract(markup: str, url: str | None = None, where: str | None = None) -> Do
 
 def load_page(path: Path) -> Iterator[tuple[Document, None] | LoadError]:
     where = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        yield LoadError(where, None, f"cannot read: {e.strerror or e}")
+    raw = read_file(path)
+    if isinstance(raw, LoadError):
+        yield raw
         return
     result = extract(decode(raw), where=where)
     if isinstance(result, str):
