@@ -229,14 +229,16 @@ def _bm25(plist, index, leaf, fieldname: str, text: str, stats: TermStats) -> np
     return bm25_plus(idf, tf, fl, avgfl, B, K1, delta)
 
 
+def _concat(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every list's ids and scores end to end, for the unions below to combine per document."""
+    return np.concatenate([i for i, _ in lists]), np.concatenate([s for _, s in lists])
+
+
 def _sum_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     lists = [(i, s) for i, s in lists if len(i)]
-    if not lists:
-        return _EMPTY_IDS, _EMPTY_SCORES
-    if len(lists) == 1:
-        return lists[0]
-    ids = np.concatenate([i for i, _ in lists])
-    scores = np.concatenate([s for _, s in lists])
+    if len(lists) <= 1:
+        return lists[0] if lists else (_EMPTY_IDS, _EMPTY_SCORES)
+    ids, scores = _concat(lists)
     span = int(ids.max()) + 1
     if span <= 8 * len(ids):  # dense enough: count straight into an array
         total = np.bincount(ids, weights=scores, minlength=span)
@@ -250,12 +252,9 @@ def _sum_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, 
 def _max_union(lists: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """The union of match lists, each document scored by its best list (MaxOf)."""
     lists = [(i, s) for i, s in lists if len(i)]
-    if not lists:
-        return _EMPTY_IDS, _EMPTY_SCORES
-    if len(lists) == 1:
-        return lists[0]
-    ids = np.concatenate([i for i, _ in lists])
-    scores = np.concatenate([s for _, s in lists])
+    if len(lists) <= 1:
+        return lists[0] if lists else (_EMPTY_IDS, _EMPTY_SCORES)
+    ids, scores = _concat(lists)
     order = np.lexsort((-scores, ids))
     ids, scores = ids[order], scores[order]
     first = np.ones(len(ids), bool)
