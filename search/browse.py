@@ -83,10 +83,11 @@ def refine(searcher, matched: dict[str, Matches], req, langs) -> Refined:
 
     start, stop = (req.page - 1) * req.per_page, req.page * req.per_page
     if req.sort == "relevance" and not fold:
-        top = chosen.top(stop)[start:]
+        top = chosen.top(stop, cols.key)[start:]
         page = [(score, docnum, [], 0) for score, docnum in top]
     else:
-        order, reps = _representatives(chosen, cols.day[chosen.docnums], clusters, req.sort, stop)
+        ties = cols.key[chosen.docnums]
+        order, reps = _representatives(chosen, cols.day[chosen.docnums], ties, clusters, req.sort, stop)
         page = []
         rank = None
         for i in reps[start:stop].tolist():
@@ -98,7 +99,7 @@ def refine(searcher, matched: dict[str, Matches], req, langs) -> Refined:
                 count = len(same)
                 if count > 1:
                     if rank is None:
-                        rank = _ranks(chosen, cols.day[chosen.docnums], req.sort)
+                        rank = _ranks(chosen, cols.day[chosen.docnums], ties, req.sort)
                     same = same[np.argsort(rank[same], kind="stable")]
                 similar_ids = chosen.docnums[same[:MAX_SIMILAR]].tolist()
             page.append((float(chosen.scores[i]), int(chosen.docnums[i]), similar_ids, count))
@@ -106,26 +107,27 @@ def refine(searcher, matched: dict[str, Matches], req, langs) -> Refined:
                    total_collapsed=total_collapsed, histogram=histogram, page=page)
 
 
-def _keys(m: Matches, days: np.ndarray, sort: str) -> tuple:
-    """np.lexsort keys, last one first: by score, or by date with score breaking ties."""
+def _keys(m: Matches, days: np.ndarray, ties: np.ndarray, sort: str) -> tuple:
+    """np.lexsort keys, last one first: by score, or by date with score breaking ties;
+    then by the documents' id keys (columns.Columns.key)."""
     if sort == "relevance":
-        return (m.docnums, -m.scores)
+        return (m.docnums, ties, -m.scores)
     undated = days == columns.NO_DATE
     if sort == "oldest":
         key = np.where(undated, np.iinfo(np.int32).max, days)
     else:  # newest ("date" is its older name); undated last either way
         key = np.where(undated, 0, -days.astype(np.int64))
-    return (m.docnums, -m.scores, key)
+    return (m.docnums, ties, -m.scores, key)
 
 
-def _ranks(m: Matches, days: np.ndarray, sort: str) -> np.ndarray:
-    order = np.lexsort(_keys(m, days, sort))
+def _ranks(m: Matches, days: np.ndarray, ties: np.ndarray, sort: str) -> np.ndarray:
+    order = np.lexsort(_keys(m, days, ties, sort))
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     return rank
 
 
-def _representatives(m: Matches, days: np.ndarray, clusters, sort: str, needed: int):
+def _representatives(m: Matches, days: np.ndarray, ties: np.ndarray, clusters, sort: str, needed: int):
     """(order, reps): positions into `m` best first, and those that head their cluster.
 
     By relevance, only a growing head of the order is sorted (np.partition), until it
@@ -141,12 +143,12 @@ def _representatives(m: Matches, days: np.ndarray, clusters, sort: str, needed: 
                 head = np.flatnonzero(m.scores >= kth)  # ties with the k-th stay in
             else:
                 head = np.arange(n)
-            order = head[np.lexsort((m.docnums[head], -m.scores[head]))]
+            order = head[np.lexsort((m.docnums[head], ties[head], -m.scores[head]))]
             _, first = np.unique(clusters[order], return_index=True)
             if len(first) >= needed or len(head) >= n:
                 return order, order[np.sort(first)]
             k = min(n, k * 4)
-    order = np.lexsort(_keys(m, days, sort))
+    order = np.lexsort(_keys(m, days, ties, sort))
     if clusters is None:
         return order, order
     _, first = np.unique(clusters[order], return_index=True)

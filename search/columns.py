@@ -1,4 +1,4 @@
-"""Per-document values as numpy arrays: date (day number), source and cluster codes.
+"""Per-document values as numpy arrays: date (day number), source and cluster codes, tie key.
 
 Filters, facets, the timeline and near-duplicate folding all ask "what is this
 value for each matching document"; Whoosh answers one document at a time. A
@@ -10,6 +10,7 @@ vocabulary, so that arrays of different segments line up.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,6 +30,10 @@ class Columns:
     day: np.ndarray  # int32 ordinal per top-level docnum, NO_DATE when undated
     source: np.ndarray  # int32 code, NO_CODE when none
     dup: np.ndarray  # int32 cluster code, NO_CODE in an index built before clusters
+    # int64 hash of the document's id: equal scores are ordered by it, not by docnum,
+    # so that one index and the same documents in shards cut a top k at the same place
+    # (docnums depend on where and when a document was written).
+    key: np.ndarray
 
     @cached_property
     def has_dups(self) -> bool:
@@ -91,10 +96,22 @@ def _segment_columns(leaf) -> Columns:
         else np.full(n, NO_CODE, np.int32)
     dup = CLUSTERS.encode(list(leaf.column_reader("dup"))) if leaf.has_column("dup") \
         else np.full(n, NO_CODE, np.int32)
-    cols = Columns(day=day, source=source, dup=dup)
+    cols = Columns(day=day, source=source, dup=dup, key=_id_keys(leaf, n))
     with _LOCK:
         _CACHE[key] = cols
     return cols
+
+
+def id_key(doc_id: str) -> int:
+    """A document's tie-break key: a signed 64-bit hash of its id, the same everywhere."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _id_keys(leaf, n: int) -> np.ndarray:
+    if not leaf.has_column("id"):
+        return np.arange(n, dtype=np.int64)
+    return np.fromiter((id_key(v) for v in leaf.column_reader("id")), dtype=np.int64, count=n)
 
 
 _TOP: dict[tuple, Columns] = {}
@@ -111,7 +128,7 @@ def for_reader(reader) -> Columns:
             found = cols[0]
         else:
             found = Columns(*(np.concatenate([getattr(c, f) for c in cols]) if cols else np.zeros(0, np.int32)
-                              for f in ("day", "source", "dup")))
+                              for f in ("day", "source", "dup", "key")))
         with _LOCK:
             _TOP.clear()  # the newest generation only
             _TOP[key] = found

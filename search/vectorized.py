@@ -79,8 +79,9 @@ class Matches:
     def __len__(self) -> int:
         return len(self.docnums)
 
-    def top(self, limit: int) -> list[tuple[float, int]]:
-        """The best `limit` as (score, docnum): higher score first, then lower docnum."""
+    def top(self, limit: int, keys: np.ndarray | None = None) -> list[tuple[float, int]]:
+        """The best `limit` as (score, docnum): higher score first, then lower key
+        (`keys[docnum]`, search/columns.py's id hash, when given), then lower docnum."""
         scores, docnums = self.scores, self.docnums
         if limit <= 0 or not len(docnums):
             return []
@@ -90,7 +91,7 @@ class Matches:
             kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
             keep = scores >= kth
             scores, docnums = scores[keep], docnums[keep]
-        order = np.lexsort((docnums, -scores))[:limit]
+        order = np.lexsort((docnums, -scores) if keys is None else (docnums, keys[docnums], -scores))[:limit]
         return [(float(scores[i]), int(docnums[i])) for i in order]
 
 
