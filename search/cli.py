@@ -67,8 +67,16 @@ def cli() -> None:
               "and lead with the bundled model, on every core.")
 @click.option("--defer-vectors", is_flag=True, help="Commit the words and leave the vectors to the "
               "background pass of `lintas serve` (or a later `lintas index`).")
+@click.option("--shards", type=click.IntRange(1, 256), default=None,
+              help="Create a sharded index of this many shards (fixed from then on); an index that "
+                   "has shards is always built in shards, as Dask tasks.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Build the shards on this Dask cluster [default: a local cluster on 127.0.0.1].")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes of the local Dask cluster [default: one per core].")
 def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool | None,
-          commit_every: int | None, vectors: bool, defer_vectors: bool) -> None:
+          commit_every: int | None, vectors: bool, defer_vectors: bool, shards: int | None,
+          scheduler: str | None, workers: int | None) -> None:
     """Index files and directories (default: ./seeds).
 
     \b
@@ -92,9 +100,16 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
         paths = (DEFAULT_SEEDS,)
     if progress is None:
         progress = sys.stderr.isatty()
+    from . import shards as sharding
     from .documents import iter_documents
     from .writer import send, writing
 
+    if shards is not None or sharding.is_sharded(index_dir):
+        _index_shards(paths, index_dir, rebuild, progress, commit_every, shards, scheduler, workers,
+                      vectors or defer_vectors)
+        return
+    if scheduler or workers:
+        raise click.UsageError("--scheduler and --workers build sharded indexes: add --shards N")
     try:
         with writing(index_dir) as mine:
             if mine:
@@ -123,6 +138,25 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
         sys.exit(EXIT_PARTIAL)
 
 
+def _index_shards(paths, index_dir, rebuild, progress, commit_every, shards, scheduler, workers,
+                  vectors: bool) -> None:
+    from .indexer import COMMIT_EVERY
+    from .shard_build import build
+
+    if vectors:
+        raise click.UsageError("--vectors: hybrid search over shards is not supported yet")
+    try:
+        report = build(index_dir, paths, shards_wanted=shards, rebuild=rebuild, scheduler=scheduler,
+                       workers=workers, commit_every=commit_every or COMMIT_EVERY, progress=progress)
+    except LintasError as err:
+        fail(err)
+    for error in report.errors:
+        click.echo(f"skipped: {error}", err=True)
+    click.echo(f"{index_dir}: {report.summary()}")
+    if report.partial:
+        sys.exit(EXIT_PARTIAL)
+
+
 def _embed(index_dir: str, turn_on: bool, progress: bool, defer: bool) -> None:
     """The embedding pass after indexing, when the index has vectors on (search/embed_pass.py)."""
     from . import embed_pass
@@ -146,10 +180,18 @@ def _embed(index_dir: str, turn_on: bool, progress: bool, defer: bool) -> None:
 @index_option
 def delete(ids: tuple[str, ...], index_dir: str) -> None:
     """Delete documents by id (ids not in the index are reported, not an error)."""
+    from . import shards
     from .indexer import Indexer
     from .writer import send, writing
 
     try:
+        if shards.is_sharded(index_dir):
+            from .shard_build import delete as delete_sharded
+
+            deleted = delete_sharded(index_dir, list(dict.fromkeys(ids)))
+            missing = len(set(ids)) - deleted
+            click.echo(f"{index_dir}: {deleted} deleted" + (f", {missing} not found" if missing > 0 else ""))
+            return
         with writing(index_dir) as mine:
             if not mine:
                 click.echo(f"another Lintas process (a server, or another `lintas index`) is writing to "
@@ -252,6 +294,11 @@ def stats(index_dir: str, as_json: bool) -> None:
     click.echo(f"documents:  {info['documents']}")
     for lang, n in info["by_lang"].items():
         click.echo(f"  {lang}:       {n}")
+    if "shards" in info:
+        click.echo(f"shards:     {info['shards']} (fixed when the index was created)")
+        for shard in info["shard_list"]:
+            state = f"{shard['documents']} documents" if shard["ok"] else f"unavailable: {shard['error']}"
+            click.echo(f"  {shard['shard']:>3}:      {state}")
     click.echo(f"segments:   {info['segments']}")
     click.echo(f"size:       {info['size_bytes'] / 1e6:.1f} MB")
     vec = info["vectors"]

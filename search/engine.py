@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from analyzers import LANGS
 
-from . import article, browse, collect, columns, completions, hybrid, storage, vectorized, vectors, xscript
+from . import article, browse, collect, columns, completions, hybrid, shard_stats, shards, vectorized, vectors, xscript
 from .documents import Document
 from .errors import BadRequest, DocumentNotFound
 from .plan import confine, prune, union
@@ -39,10 +39,20 @@ TIME_LIMIT = 2.0  # seconds a single query may run
 
 
 class Engine:
-    def __init__(self, index_dir: str | Path, time_limit: float = TIME_LIMIT):
+    def __init__(self, index_dir: str | Path, time_limit: float = TIME_LIMIT, scheduler: str | None = None):
         self.index_dir = Path(index_dir)
         self.time_limit = time_limit
-        self._ix = storage.open_index(self.index_dir)  # raises IndexNotFound
+        # A sharded index (search/shards.py) reads as one index; raises IndexNotFound.
+        self._ix = shards.open_any(self.index_dir)
+        self.sharded = isinstance(self._ix, shards.ShardedIndex)
+        # --scheduler: shards matched and scored by Dask workers (search/fanout.py).
+        self.fanout = None
+        if scheduler:
+            if not self.sharded:
+                raise BadRequest(f"--scheduler serves sharded indexes; {self.index_dir} has no shards")
+            from .fanout import DaskFanout
+
+            self.fanout = DaskFanout(scheduler)
         self.searchers = SearcherPool(self._ix)
         self._parsers: dict[tuple[str, ...], object] = {}
         # Off: every query takes Whoosh's matchers (the reference the tests compare with).
@@ -112,8 +122,9 @@ class Engine:
         searcher = self.searchers.searcher()
         reader = searcher.reader()
         by_lang = {lang: searcher.doc_frequency("lang", lang) for lang in LANGS}
-        size = sum(f.stat().st_size for f in self.index_dir.iterdir() if f.is_file())
-        return {
+        size = shards.index_size(self.index_dir)
+        extra = self.shard_health() if self.sharded else {}
+        return {**extra,
             "index": str(self.index_dir),
             "documents": searcher.doc_count(),
             "by_lang": {k: v for k, v in by_lang.items() if v},
@@ -122,6 +133,20 @@ class Engine:
             "generation": self._ix.latest_generation(),
             "vectors": self._vector_stats(searcher),
         }
+
+    def shard_health(self) -> dict:
+        """Every shard: open or not (and why), documents, generation (as published at its commit)."""
+        self._ix.latest_generation()  # retries shards left out
+        listed = []
+        for i, d in enumerate(self._ix.dirs):
+            published = shard_stats.read(d) or {}
+            ok = i not in self._ix.failed
+            entry = {"shard": i, "ok": ok, "documents": published.get("documents", 0),
+                     "generation": published.get("generation")}
+            if not ok:
+                entry["error"] = self._ix.failed[i]
+            listed.append(entry)
+        return {"shards": self._ix.shards, "shard_list": listed}
 
     def _vector_stats(self, searcher) -> dict:
         """Vectors on or off, how many live documents have one, and whether the model loads."""
@@ -135,10 +160,12 @@ class Engine:
                 "documents_without_vector": searcher.doc_count() - with_vector,
                 "unavailable": self.dense.unavailable()}
 
-    def search(self, req: SearchRequest) -> SearchResults:
-        return self.searchers.retrying(lambda searcher: self._search(searcher, req))
+    def search(self, req: SearchRequest, exact_scores: bool = False) -> SearchResults:
+        """`exact_scores`: the hits' scores as computed, not rounded to 4 places (for the
+        identity check of a sharded index against one index)."""
+        return self.searchers.retrying(lambda searcher: self._search(searcher, req, exact_scores))
 
-    def _search(self, searcher, req: SearchRequest) -> SearchResults:
+    def _search(self, searcher, req: SearchRequest, exact_scores: bool = False) -> SearchResults:
         # Built once per index generation (a commit), like opening the searcher:
         # not part of one query's time budget.
         tables = self._xscript_tables(searcher) if req.xscript else None
@@ -157,8 +184,13 @@ class Engine:
         parts = self._parts(dict.fromkeys(present + langs), respelled.query, exists, expansion)
         q = union([parts[lang] for lang in langs if lang in parts])
         mode = self._mode(req)
+        failed = dict(self._ix.failed) if self.sharded else {}
         if mode == "semantic":
             matched = {}
+        elif self.fanout is not None:
+            matched, late = self.fanout.match(searcher, parts, searcher.reader().shard_spans, self._ix.dirs,
+                                              deadline, self.vectorize)
+            failed.update(late)
         elif self.vectorize and all(vectorized.supports(p, searcher.schema) for p in parts.values()):
             # What people type (words, AND/OR/NOT, phrases): every match scored in
             # one pass over whole posting arrays (search/vectorized.py).
@@ -176,7 +208,7 @@ class Engine:
         if refined.page:
             terms = query_terms(searcher.reader(), q) if req.snippets else set()
             for score, docnum, similar, count in refined.page:
-                hit = _hit(searcher, terms, _Ranked(searcher, docnum, score), req.snippets)
+                hit = _hit(searcher, terms, _Ranked(searcher, docnum, score), req.snippets, exact_scores)
                 if count:
                     hit = replace(hit, similar_count=count, similar=[_brief(searcher, d) for d in similar])
                 hits.append(hit)
@@ -191,6 +223,7 @@ class Engine:
             respelled=respelled.readings, total_collapsed=refined.total_collapsed,
             histogram=refined.histogram.to_dict() if refined.histogram else None, mode=mode,
             also_searched=expansion.shown_in(langs) if expansion is not None else {},
+            shards_failed=sorted(failed) if self.sharded else None,
         )
 
     def _mode(self, req: SearchRequest) -> str:
@@ -259,14 +292,14 @@ class _Ranked:
         return self.searcher.stored_fields(self.docnum)
 
 
-def _hit(searcher, terms: set[tuple[str, str]], hit, with_snippet: bool) -> Hit:
+def _hit(searcher, terms: set[tuple[str, str]], hit, with_snippet: bool, exact: bool = False) -> Hit:
     fields = hit.fields()
     lang = fields.get("lang", "en")
     text = snippet(searcher.reader(), body_field(lang), terms, hit.docnum,
                    fields.get("text", "")) if with_snippet else ""
     date = fields.get("date")
     return Hit(
-        id=fields["id"], title=fields.get("title", ""), lang=lang, score=round(hit.score or 0.0, 4),
+        id=fields["id"], title=fields.get("title", ""), lang=lang, score=(hit.score or 0.0) if exact else round(hit.score or 0.0, 4),
         snippet=text, date=date.date().isoformat() if date else None,
         source=fields.get("source"), url=fields.get("url"),
     )

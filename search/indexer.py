@@ -103,8 +103,11 @@ class Indexer:
     """Writes documents into the index at `index_dir`, creating it if missing."""
 
     def __init__(self, index_dir: str | Path, commit_every: int = COMMIT_EVERY, limitmb: int = LIMIT_MB,
-                 procs: int | None = None):
+                 procs: int | None = None, sidecars: bool = True):
         self.index_dir = Path(index_dir)
+        # The cross-script tables stored beside each commit; a shard of a sharded index
+        # goes without (search/shards.py: servers build them over all shards at once).
+        self.sidecars = sidecars
         self.commit_every = commit_every
         self.limitmb = limitmb
         # Analysis (Hazm, Sastrawi) is most of indexing's cost and runs per document:
@@ -134,10 +137,14 @@ class Indexer:
             writer.cancel()
             raise
         writer.commit()
-        xscript.save(self.index_dir, ix)
+        self._save_sidecars(ix)
         return count
 
     # -- internals
+
+    def _save_sidecars(self, ix) -> None:
+        if self.sidecars:
+            xscript.save(self.index_dir, ix)
 
     def _open(self, create: bool):
         if not storage.exists(self.index_dir):
@@ -221,7 +228,7 @@ class Indexer:
                 pending += 1
                 if not rebuild and pending >= self.commit_every:
                     writer.commit()
-                    xscript.save(self.index_dir, ix)
+                    self._save_sidecars(ix)
                     clusterer.committed(ix.reader())
                     writer = self._writer(ix, procs)
                     pending = 0
@@ -240,7 +247,7 @@ class Indexer:
             writer.cancel()
             return report
         # The cross-script key tables of this generation, built once here for every server.
-        xscript.save(self.index_dir, ix)
+        self._save_sidecars(ix)
         return report
 
 

@@ -39,6 +39,8 @@ class SearchResults:
     mode: str = "lexical"  # how the results were ranked (search/hybrid.py)
     # Query words also searched in the other script, as the documents write them (search/xscript.py).
     also_searched: dict[str, list[str]] = field(default_factory=dict)
+    # A sharded index: the shards that did not answer (search/shards.py); None unsharded.
+    shards_failed: list[int] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -55,4 +57,6 @@ class SearchResults:
             "histogram": self.histogram,
             "mode": self.mode,
             "also_searched": self.also_searched,
+            **({} if self.shards_failed is None else
+               {"partial": bool(self.shards_failed), "shards_failed": self.shards_failed}),
         }

@@ -80,7 +80,8 @@ def engine_for(app: Flask) -> Engine:
         with app.extensions[_ENGINE_LOCK]:
             engine = app.extensions.get(_ENGINE)
             if engine is None:
-                engine = Engine(app.config["INDEX_DIR"])
+                # SCHEDULER (`lintas serve --scheduler`): a sharded index's shards searched by Dask workers.
+                engine = Engine(app.config["INDEX_DIR"], scheduler=app.config.get("SCHEDULER"))
                 app.extensions[_ENGINE] = engine
     return engine
 

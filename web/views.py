@@ -46,7 +46,9 @@ def health() -> Response:
 
     engine = current_engine()
     status = engine.dense.status()
-    return jsonify({"ok": True, "documents": engine.count(),
+    # A sharded index: every shard, open or not (and why).
+    shards = {"shards": engine.shard_health()["shard_list"]} if engine.sharded else {}
+    return jsonify({"ok": True, "documents": engine.count(), **shards,
                     **queue_health(current_app._get_current_object()),
                     "semantic": {"available": status["unavailable"] is None, "vectors": status["vectors"],
                                  "reason": status["unavailable"]}})

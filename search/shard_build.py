@@ -1,0 +1,223 @@
+"""`lintas index --shards N`: documents routed to their shards, each shard built as Dask tasks.
+
+This process reads the input once: per document its language and content hash,
+its shard (search/shards.py), and whether that shard already holds this very
+version (then it is skipped, so an incremental run touches only the shards
+whose documents changed). Changed documents are spooled per shard in batches
+of `commit_every`; each batch is one Dask task that adds it to its shard with
+the ordinary Indexer and commits, and a shard's batches run one after another
+(each task waits for the previous one of its shard) while different shards'
+run in parallel on the workers.
+
+A worker killed mid-task loses only that batch's uncommitted documents: Dask
+runs the task again on another worker (or, past its retry limit, the run fails
+naming the shard), and a re-run of the same command skips every committed
+document and adds the rest. The shard's Whoosh write lock is an flock, released
+when its holder dies.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from tqdm import tqdm
+
+from analyzers import detect_lang
+
+from . import cluster, shard_stats, shards, storage
+from .documents import Document, LoadError, iter_documents
+from .errors import BadRequest, IndexBusy, LintasError
+from .formats import Skipped
+from .indexer import COMMIT_EVERY, Indexer, IndexReport, _estimate, _known_hashes, content_hash
+from .writer import WriterLock
+
+SPOOL = ".build"
+
+
+def build(index_dir: str | Path, paths=(), documents=None, shards_wanted: int | None = None,
+          rebuild: bool = False, scheduler: str | None = None, workers: int | None = None,
+          commit_every: int = COMMIT_EVERY, progress: bool = False, client=None) -> IndexReport:
+    """Index `paths` (or `documents`) into the sharded index at `index_dir`, creating it with
+    `shards_wanted` shards if it does not exist. `client`: an already connected Dask client."""
+    root = Path(index_dir)
+    lock = WriterLock(root)
+    if not lock.try_acquire():
+        raise IndexBusy(f"another Lintas process is writing to {root}: try again when it has finished")
+    try:
+        dirs = _prepare(root, shards_wanted, rebuild)
+        items = iter_documents(list(paths)) if documents is None else iter(documents)
+        total = _estimate(list(paths)) if documents is None else None
+        if client is not None:
+            return _run(client, root, dirs, items, total, commit_every, progress)
+        with cluster.client(scheduler, workers) as c:
+            return _run(c, root, dirs, items, total, commit_every, progress)
+    finally:
+        lock.release()
+
+
+def _prepare(root: Path, wanted: int | None, rebuild: bool) -> list[Path]:
+    if shards.is_sharded(root):
+        try:
+            n = shards.shard_count(root)
+        except LintasError:
+            if not rebuild:
+                raise
+            n = None
+        if rebuild:
+            _remove_shards(root, n)
+            return shards.create(root, wanted or n or 1)
+        if wanted is not None and wanted != n:
+            raise BadRequest(f"{root} has {n} shards, fixed when it was created: index into it without "
+                             f"--shards, or rebuild it with `--rebuild --shards {wanted}`")
+        return shards.shard_dirs(root)
+    if wanted is None:
+        raise BadRequest(f"{root} is not a sharded index: give --shards N to create one")
+    if storage.exists(root) and not rebuild:
+        raise BadRequest(f"{root} holds an index without shards: rebuild it with "
+                         f"`lintas index --rebuild --shards {wanted}`, or choose another --index")
+    if storage.exists(root):
+        _remove_plain_index(root)
+    return shards.create(root, wanted)
+
+
+def _remove_shards(root: Path, n: int | None) -> None:
+    (root / shards.MANIFEST).unlink(missing_ok=True)
+    for d in root.glob("shard-[0-9][0-9][0-9]"):
+        shutil.rmtree(d)
+
+
+def _remove_plain_index(root: Path) -> None:
+    # Whoosh's files and our sidecars of the unsharded index; the write queue and keys stay.
+    for f in root.iterdir():
+        if f.is_file() and (f.suffix in (".toc", ".seg", ".pst", ".trm", ".fdt", ".fdi", ".dci", ".dcz",
+                                         ".pos", ".vps", ".lns", ".pickle")
+                            or f.name.startswith(("_MAIN", "MAIN", "xscript-")) or f.name == storage.MARKER):
+            f.unlink()
+
+
+def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, progress: bool) -> IndexReport:
+    n = len(dirs)
+    known = []
+    for d in dirs:
+        ix = storage.open_index(d)
+        known.append(_known_hashes(ix))
+    spool = root / SPOOL
+    shutil.rmtree(spool, ignore_errors=True)  # a killed run's batches: re-read from the input
+    spool.mkdir()
+    report = IndexReport()
+    pending: list[list[dict]] = [[] for _ in range(n)]
+    last: list = [None] * n  # each shard's newest task: the next batch waits for it
+    futures = []
+    seen: set[str] = set()
+    addresses = cluster.worker_addresses(client)
+    bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
+
+    def submit(shard: int) -> None:
+        batch, pending[shard] = pending[shard], []
+        path = spool / f"shard-{shard:03d}-{len(futures):06d}.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for rec in batch:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        # A shard's tasks prefer one worker, where its files are warm; any other
+        # worker may take them if that one dies.
+        worker = [addresses[shard % len(addresses)]] if addresses else None
+        future = client.submit(build_batch, str(dirs[shard]), str(path), len(batch), last[shard],
+                               key=f"lintas-shard-{shard:03d}-{len(futures):06d}", pure=False,
+                               workers=worker, allow_other_workers=True, retries=1)
+        last[shard] = future
+        futures.append(future)
+
+    try:
+        for item in items:
+            if isinstance(item, LoadError):
+                report.errors.append(str(item))
+                bar.update(1)
+                continue
+            if isinstance(item, Skipped):
+                report.skipped[item.reason] += 1
+                bar.update(1)
+                continue
+            lang = item.lang or detect_lang(f"{item.title}\n{item.text}")
+            shard = shards.shard_of(item.id, n)
+            digest = content_hash(item, lang)
+            old = known[shard].get(item.id)
+            if old == digest and item.id not in seen:
+                report.unchanged += 1
+                seen.add(item.id)
+                bar.update(1)
+                continue
+            if old is not None or item.id in seen:
+                report.updated += 1
+            else:
+                report.added += 1
+            seen.add(item.id)
+            record = asdict(item)
+            record["lang"] = lang
+            record["date"] = item.date.isoformat() if item.date else None
+            pending[shard].append(record)
+            if len(pending[shard]) >= commit_every:
+                submit(shard)
+        for shard in range(n):
+            if pending[shard]:
+                submit(shard)
+        failed = []
+        for future in cluster.as_completed(futures):
+            try:
+                bar.update(future.result())
+            except cluster.task_failures() as e:
+                failed.append(f"{future.key}: {e}")
+            except LintasError as e:
+                failed.append(f"{future.key}: {e}")
+        if failed:
+            raise cluster.ClusterUnavailable(
+                f"{len(failed)} batch(es) did not complete ({failed[0]}); what was committed is kept: "
+                "run the same command again to complete the index")
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
+    finally:
+        bar.close()
+    shutil.rmtree(spool, ignore_errors=True)
+    return report
+
+
+def build_batch(shard_dir: str, path: str, count: int, _after=None) -> int:
+    """A Dask task: add one spooled batch to its shard, commit, publish its statistics."""
+    docs = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec.get("date"):
+                rec["date"] = date.fromisoformat(rec["date"])
+            docs.append(Document(**rec))
+    # One process per task: the workers are the parallelism.
+    Indexer(shard_dir, commit_every=max(len(docs), 1), procs=1, sidecars=False).add_documents(docs)
+    shard_stats.publish(shard_dir, storage.open_index(shard_dir))
+    Path(path).unlink(missing_ok=True)
+    return count
+
+
+def delete(index_dir: str | Path, ids: list[str]) -> int:
+    """Delete documents by id from the shards that own them; returns how many existed."""
+    root = Path(index_dir)
+    n = shards.shard_count(root)
+    owned: dict[int, list[str]] = {}
+    for doc_id in ids:
+        owned.setdefault(shards.shard_of(doc_id, n), []).append(doc_id)
+    lock = WriterLock(root)
+    if not lock.try_acquire():
+        raise IndexBusy(f"another Lintas process is writing to {root}: try again when it has finished")
+    try:
+        count = 0
+        for shard, mine in sorted(owned.items()):
+            d = shards.shard_dir(root, shard)
+            count += Indexer(d, sidecars=False).delete(mine)
+            shard_stats.publish(d, storage.open_index(d))
+        return count
+    finally:
+        lock.release()
