@@ -4,11 +4,17 @@
     python bench/relevance.py --lang fa --limit 20 --no-fts5
     python bench/relevance.py --queries-out bench/out/ranks.jsonl --json bench/out/rel.json
     python bench/relevance.py --mode all --no-fts5  # lexical, semantic and hybrid Lintas
+    python bench/relevance.py --no-fts5 --shards 4  # also: 4 shards on Dask vs one index
 
 For each language: index `<data>/<lang>/corpus.jsonl` with `search.indexer.Indexer`, run every
 question of `queries.dev.tsv` through `search.engine.Engine.search` (the path `/search` uses),
 top 100, and report MRR@10, nDCG@10 and Recall@100 per source (the qid prefix) and as the macro
 average over sources. The table goes to stdout; progress bars go to stderr.
+
+--shards N also builds the corpus as an index of N shards on a two-worker Dask LocalCluster
+(search/shard_build.py), runs every question through it with the shards scored by the workers
+(search/fanout.py), and checks it against the one index: the same top 100 in the same order,
+scores equal to 1e-9, totals and facets equal (printed per language, in the JSON as "shards").
 
 --mode semantic|hybrid (or all) ranks with the index's vectors too: the passages' and
 questions' vectors come from bench/dense.py's cache under bench/out/vectors/ (made on first
@@ -337,8 +343,58 @@ def run_language(args, lang: str, stack: ExitStack) -> tuple[EvalSet, dict, dict
             rankings[name], info[f"{name}_refused"], info[f"{name}_slow"] = run_lintas(
                 ev, index_dir, args.query_lang, mode)
             info[f"{name}_query_seconds"] = round(time.perf_counter() - t, 2)
+    if args.shards and args.lintas:
+        info["shards"] = shard_identity(ev, index_dir, args.shards, stack)
+        print(format_identity(ev.lang, info["shards"]), flush=True)
     results = {system: evaluate(r, ev) for system, r in rankings.items()}
     return ev, rankings, results, info
+
+
+def shard_identity(ev: EvalSet, one_dir: Path, shards: int, stack: ExitStack) -> dict:
+    """The corpus in `shards` shards on a two-worker Dask cluster, against the one index:
+    every question's top 100 (ids, order, scores), total and facets."""
+    from search import cluster, shard_build
+    from search.documents import Document
+    from search.engine import Engine
+    from search.request import SearchRequest
+
+    sharded = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lintas-shards-")))
+    client = stack.enter_context(cluster.client(workers=2))
+    t = time.perf_counter()
+    docs = [Document(id=d["id"], title=d.get("title") or "", text=d["text"], lang=ev.lang) for d in ev.docs]
+    shard_build.build(sharded, documents=docs, shards_wanted=shards, client=client)
+    out = {"shards": shards, "workers": 2, "build_seconds": round(time.perf_counter() - t, 2),
+           "queries": 0, "same_top100": 0, "same_totals": 0, "same_facets": 0, "max_score_diff": 0.0,
+           "partial": 0}
+    one = Engine(str(one_dir), time_limit=60.0)
+    on_dask = Engine(str(sharded), time_limit=60.0, scheduler=client.scheduler.address)
+    differing = []
+    for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} shards vs one index", file=sys.stderr):
+        req = SearchRequest(q=q, per_page=TOP_K, snippets=False, collapse=False, mode="lexical")
+        a, b = one.search(req, exact_scores=True), on_dask.search(req, exact_scores=True)
+        out["queries"] += 1
+        out["partial"] += bool(b.shards_failed)
+        same = [h.id for h in a.hits] == [h.id for h in b.hits]
+        if same:
+            diff = max((abs(x.score - y.score) for x, y in zip(a.hits, b.hits)), default=0.0)
+            out["max_score_diff"] = max(out["max_score_diff"], diff)
+            same = diff <= 1e-9
+        out["same_top100"] += same
+        out["same_totals"] += a.total == b.total
+        out["same_facets"] += a.facets == b.facets
+        if not same and len(differing) < 5:
+            differing.append(qid)
+    out["differing"] = differing
+    on_dask.fanout.close()
+    return out
+
+
+def format_identity(lang: str, r: dict) -> str:
+    return (f"{lang}: {r['shards']} shards on {r['workers']} Dask workers vs one index, {r['queries']} questions: "
+            f"top 100 identical (ids, order, scores within 1e-9) {r['same_top100']}/{r['queries']}, "
+            f"max |score difference| {r['max_score_diff']:.3g}; totals {r['same_totals']}/{r['queries']}, "
+            f"facets {r['same_facets']}/{r['queries']}; partial answers {r['partial']}; "
+            f"sharded build {r['build_seconds']} s" + (f"; differing: {r['differing']}" if r["differing"] else ""))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -366,6 +422,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="Lintas ranking to measure; repeat for several, 'all' for the three "
                         "(default: lexical). semantic and hybrid use the cached vectors of "
                         "bench/dense.py (computed on first use)")
+    p.add_argument("--shards", type=int, default=0, metavar="N",
+                   help="also build an index of N shards on a two-worker Dask cluster and check that it "
+                        "ranks every question exactly as the one index (lexical)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the numbers as JSON")
     p.add_argument("--queries-out", type=Path, metavar="FILE",
                    help="write one JSON line per question: rank of the first relevant doc per "

@@ -33,3 +33,9 @@ class IndexBusy(LintasError):
     """Another process holds the index's write lock."""
 
     status = 503
+
+
+class NotSupported(LintasError):
+    """A request this index cannot serve (the write API on a sharded index)."""
+
+    status = 501

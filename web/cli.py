@@ -42,8 +42,11 @@ def web_cli() -> None:
 @click.option("--embed/--no-embed", default=True, show_default=True,
               help="Compute, in a low-priority background process, the vectors of documents "
                    "indexed without them (when the index has vectors on at start).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="A sharded index: match and score its shards on the workers of this Dask cluster "
+                   "[default: every shard in this process].")
 def serve(host: str, port: int, index_dir: str, workers: int | None, threads: int, require_key: bool,
-          max_body_mb: int, embed: bool) -> None:
+          max_body_mb: int, embed: bool, scheduler: str | None) -> None:
     """Serve the search page, the JSON API and the write API with waitress (one worker)
     or gunicorn.
 
@@ -51,7 +54,16 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
     are queued durably and indexed by one background writer; `lintas index` run
     meanwhile sends its documents through the same queue.
     """
-    config = {"INDEX_DIR": index_dir, "REQUIRE_KEY": require_key, "MAX_WRITE_BYTES": max_body_mb << 20}
+    config = {"INDEX_DIR": index_dir, "REQUIRE_KEY": require_key, "MAX_WRITE_BYTES": max_body_mb << 20,
+              "SCHEDULER": scheduler}
+    if scheduler:
+        from search.cluster import check_address
+        from search.errors import LintasError
+
+        try:
+            check_address(scheduler)
+        except LintasError as e:
+            raise click.BadParameter(str(e), param_hint="--scheduler") from None
     if require_key and not KeyStore(index_dir).any():
         click.echo(f"--require-key: {index_dir} has no keys yet, so every search is refused until "
                    "`lintas keys create --role search` makes one.", err=True)

@@ -132,6 +132,7 @@ SPEC = {
                     "401": _error("No key, or a key that is unknown or revoked"),
                     "403": _error("A search key: writing needs an admin key"),
                     "429": _error("The write queue is full; retry after Retry-After"),
+                    "501": _error("A sharded index: the write API does not write to it (use `lintas delete`)"),
                 },
             },
             "get": {
@@ -179,6 +180,7 @@ SPEC = {
                     "415": _error("A Content-Type not listed above"),
                     "429": _error("The write queue is full; retry after the Retry-After header's seconds"),
                     "503": _error("The write queue cannot be written now; retry after Retry-After"),
+                    "501": _error("A sharded index: the write API does not write to it (use `lintas index`)"),
                 },
             }
         },
@@ -326,6 +328,12 @@ SPEC = {
                                        "A match in the other script counts half; xscript=0 turns this off.",
                         "additionalProperties": {"type": "array", "items": {"type": "string"}},
                     },
+                    "partial": {"type": "boolean",
+                                "description": "A sharded index only: some shards did not answer within the "
+                                               "query's time budget (or cannot be opened); the results, total "
+                                               "and facets are those of the other shards"},
+                    "shards_failed": {"type": "array", "items": {"type": "integer"},
+                                      "description": "A sharded index only: the shards left out of this answer"},
                 },
             },
             "Document": {
@@ -355,6 +363,16 @@ SPEC = {
                 "properties": {
                     "ok": {"type": "boolean", "enum": [True]},
                     "documents": {"type": "integer"},
+                    "shards": {
+                        "type": "array",
+                        "description": "A sharded index only: every shard, whether it is open, and its "
+                                       "documents and generation as published at its last commit",
+                        "items": {"type": "object", "required": ["shard", "ok", "documents"],
+                                  "properties": {"shard": {"type": "integer"}, "ok": {"type": "boolean"},
+                                                 "documents": {"type": "integer"},
+                                                 "generation": {"type": "integer", "nullable": True},
+                                                 "error": {"type": "string"}}},
+                    },
                     "queue": {
                         "type": "object",
                         "description": "The write queue, once anything was written over HTTP",

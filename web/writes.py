@@ -14,9 +14,10 @@ import json
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from search.documents import _check_id, _parse_record
-from search.errors import BadRequest, LintasError
+from search.errors import BadRequest, LintasError, NotSupported
 from search.formats import is_url
 from search.queue import MAX_PENDING, Op, WriteQueue
+from search.shards import is_sharded
 from search.writer import WriterThread
 
 from .auth import require
@@ -61,8 +62,11 @@ def write_queue(app: Flask | None = None) -> WriteQueue:
     return queue
 
 
-def start_writer(app: Flask) -> WriterThread:
-    """Start this process's writer thread (it writes only once it holds the index's lock)."""
+def start_writer(app: Flask) -> WriterThread | None:
+    """Start this process's writer thread (it writes only once it holds the index's lock).
+    None for a sharded index: `lintas index` writes to it, and must find its lock free."""
+    if is_sharded(app.config["INDEX_DIR"]):
+        return None
     writer = app.extensions.get(_WRITER)
     if writer is None:
         writer = app.extensions[_WRITER] = WriterThread(
@@ -83,6 +87,7 @@ def queue_health(app: Flask) -> dict:
 def add_documents() -> tuple[Response, int]:
     """Queue documents: a JSON object or array, JSONL, or one HTML page (?url=)."""
     require("admin")
+    _not_sharded()
     items = _items()
     docs, errors = [], []
     for index, item in enumerate(items):
@@ -106,6 +111,7 @@ def add_documents() -> tuple[Response, int]:
 def delete_document(doc_id: str) -> tuple[Response, int]:
     """Queue a deletion (an id not in the index is no error: the result is the same)."""
     require("admin")
+    _not_sharded()
     checked, problem = _check_id(doc_id)
     if problem:
         raise BadRequest(f"bad id: {problem}")
@@ -126,6 +132,12 @@ def task(task: int) -> Response:
 
 class _NoTask(LintasError):
     status = 404
+
+
+def _not_sharded() -> None:
+    if is_sharded(current_app.config["INDEX_DIR"]):
+        raise NotSupported("the write API does not write to sharded indexes yet: "
+                           "index into it with `lintas index` (or `lintas delete`)")
 
 
 def _items() -> list:

@@ -4,7 +4,10 @@ index of the same documents: the judged slice (tests/data/eval, 510 passages).""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,7 +18,7 @@ from search import cluster, shard_build, shards
 from search.columns import id_key
 from search.documents import Document
 from search.engine import Engine
-from search.errors import BadRequest
+from search.errors import BadRequest, LintasError
 from search.indexer import Indexer
 from search.request import SearchRequest
 from search.searchers import REFRESH_EVERY
@@ -187,3 +190,79 @@ def test_incremental_runs_touch_only_changed_shards(pair, tmp_path, dask_client)
     assert Engine(copy).document(changed.id).text.endswith("Sabtu lalu.")
     with pytest.raises(BadRequest):  # N is fixed at creation
         shard_build.build(copy, documents=docs[:1], shards_wanted=4, client=dask_client)
+
+
+def test_a_worker_killed_mid_build_then_a_rerun_completes_the_index(tmp_path):
+    docs = slice_documents()[::2]
+    target = tmp_path / "index"
+    outcome: dict = {}
+    with cluster.client(workers=2) as c:
+        pids = c.run(os.getpid)
+        victim = pids[sorted(pids)[0]]
+
+        def first_run():
+            try:
+                outcome["report"] = shard_build.build(target, documents=docs, shards_wanted=2, commit_every=20,
+                                                      client=c)
+            except LintasError as e:  # Dask gave up on a batch: the re-run below completes it
+                outcome["error"] = e
+
+        run = threading.Thread(target=first_run)
+        run.start()
+        stats = [target / f"shard-{i:03d}" / "stats.json" for i in range(2)]
+        waited = time.monotonic() + 120
+        while not any(p.exists() for p in stats):  # a first batch is committed: mid-build
+            assert time.monotonic() < waited and run.is_alive()
+            time.sleep(0.01)
+        os.kill(victim, signal.SIGKILL)
+        run.join(timeout=300)
+        assert not run.is_alive()
+        committed = sum(json.loads(p.read_text())["documents"] for p in stats if p.exists())
+        assert 0 < committed <= len(docs)
+        report = shard_build.build(target, documents=docs, client=c)
+    assert report.errors == [] and report.unchanged + report.added + report.updated == len(docs)
+    assert report.unchanged >= committed - 20 * 2  # at most the batch in flight per shard was lost
+    engine = Engine(target)
+    assert engine.count() == len(docs)
+    assert all(engine.document(d.id).text == d.text for d in docs[::17])
+    assert engine.search(SearchRequest(q="bulu tangkis", mode="lexical")).total > 0
+
+
+def test_the_cli_builds_lists_searches_and_deletes_in_shards(tmp_path):
+    from click.testing import CliRunner
+
+    from search.cli import cli
+
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    target = str(tmp_path / "index")
+    run = CliRunner().invoke
+    built = run(cli, ["index", str(seeds), "--index", target, "--shards", "2", "--workers", "1"])
+    assert built.exit_code == 0 and "5 added" in built.output, built.output
+    stats = run(cli, ["stats", "--index", target, "--json"])
+    info = json.loads(stats.output)
+    assert info["shards"] == 2 and info["documents"] == 5
+    assert sum(s["documents"] for s in info["shard_list"]) == 5
+    found = json.loads(run(cli, ["search", "hubungan", "--index", target, "--json"]).output)
+    assert found["total"] == 3 and found["partial"] is False
+    doc = found["results"][0]["id"]
+    gone = run(cli, ["delete", doc, "nope", "--index", target])
+    assert "1 deleted, 1 not found" in gone.output
+    again = json.loads(run(cli, ["search", "hubungan", "--index", target, "--json"]).output)
+    assert again["total"] == 2 and doc not in [r["id"] for r in again["results"]]
+    for argv, message in ((["--shards", "3"], "has 2 shards"),
+                          (["--scheduler", "nowhere"], "not a scheduler address"),
+                          (["--vectors"], "not supported yet")):
+        refused = run(cli, ["index", str(seeds), "--index", target, *argv])
+        assert refused.exit_code != 0 and message in refused.output and "Traceback" not in refused.output
+
+
+def test_the_write_api_refuses_a_sharded_index_with_501(pair, make_app):
+    _single, sharded, _docs = pair
+    client = make_app(sharded).test_client()
+    from search.keys import KeyStore
+
+    _info, key = KeyStore(sharded).create("admin")
+    r = client.post("/documents", json={"id": "x", "text": "teks"}, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 501 and "sharded" in r.json["error"]
+    r = client.delete("/documents/x", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 501

@@ -1,0 +1,198 @@
+"""Scale: building an index in shards on Dask workers, and querying it, against one index.
+
+    python bench/scale.py build --docs 100000 --workers 1     # 2 shards on a 1-worker LocalCluster
+    python bench/scale.py build --docs 100000 --workers 2     # the same on 2 workers
+    python bench/scale.py build --docs 100000 --unsharded     # today's build: one index (2 processes)
+    python bench/scale.py query --docs 100000                 # p50/p99 with snippets: one index vs shards
+    python bench/scale.py report                              # the table of everything measured so far
+
+Each build runs in a fresh process and leaves its index under bench/out/scale/ (git-ignored)
+for `query`; each command adds its figures to bench/out/scale/results.json. CPU ms per
+document counts every process that worked (this one, its children, the Dask workers); the
+machine is shared and noisy, so read the CPU figures and the ratios of runs made close
+together, not wall time alone. The corpus is bench/corpus.py's, grown to --docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make `bench`, `search` importable
+    sys.path.insert(0, str(ROOT))
+
+from bench import corpus as corpus_mod  # noqa: E402
+from bench.peers import dir_bytes  # noqa: E402
+from bench.perf import percentiles  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "scale"
+DATA = ROOT.parent / "shared" / "data" / "bench"
+SHARDS = 2
+
+
+def log(msg: str) -> None:
+    print(f"[scale {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def index_dir(kind: str, docs: int) -> Path:
+    return OUT / f"index-{kind}-n{docs}"
+
+
+def record(section: str, key: str, value: dict) -> None:
+    path = OUT / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results.setdefault(section, {})[key] = value
+    OUT.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _documents(corpus: Path):
+    from search.documents import Document
+
+    for d in corpus_mod.iter_corpus(corpus):
+        yield Document(id=d["id"], title=d["title"], text=d["text"], lang=d.get("lang"))
+
+
+def build_one(corpus: Path, docs: int, workers: int, shards: int) -> dict:
+    """One build, in this (fresh) process: workers == 0 is the unsharded build."""
+    kind = "one" if workers == 0 else f"shards{shards}-w{workers}"
+    target = index_dir(kind, docs)
+    shutil.rmtree(target, ignore_errors=True)
+    out = {"kind": kind, "docs": docs, "workers": workers, "shards": shards if workers else 0}
+    if workers == 0:
+        from search.indexer import Indexer
+
+        t0 = time.perf_counter()
+        Indexer(target).add_documents(_documents(corpus))
+        out["seconds"] = time.perf_counter() - t0
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        out["cpu_seconds"] = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    else:
+        from search import cluster, shard_build
+
+        t0 = time.perf_counter()
+        with cluster.client(workers=workers) as client:
+            out["cluster_start_seconds"] = time.perf_counter() - t0
+            before_workers = client.run(time.process_time)
+            own0 = resource.getrusage(resource.RUSAGE_SELF)
+            t1 = time.perf_counter()
+            shard_build.build(target, documents=_documents(corpus), shards_wanted=shards, client=client)
+            out["seconds"] = time.perf_counter() - t1
+            own1 = resource.getrusage(resource.RUSAGE_SELF)
+            after_workers = client.run(time.process_time)
+        worker_cpu = sum(after_workers[w] - before_workers.get(w, 0.0) for w in after_workers)
+        out["coordinator_cpu_seconds"] = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
+        out["worker_cpu_seconds"] = worker_cpu
+        out["cpu_seconds"] = out["coordinator_cpu_seconds"] + worker_cpu
+    out["docs_per_s"] = docs / out["seconds"]
+    out["cpu_ms_per_doc"] = 1000 * out["cpu_seconds"] / docs
+    out["index_bytes"] = dir_bytes(target)
+    return out
+
+
+def cmd_build(args) -> None:
+    corpus = corpus_mod.corpus_file(DATA, ROOT / "bench" / "out", args.docs)
+    workers = 0 if args.unsharded else args.workers
+    log(f"build n={args.docs} workers={workers or 'unsharded'} (fresh process)")
+    proc = subprocess.run([sys.executable, __file__, "build-one", str(corpus), str(args.docs), str(workers),
+                           str(args.shards)], stdout=subprocess.PIPE, text=True)
+    if proc.returncode:
+        raise SystemExit(f"build failed (exit {proc.returncode})")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    record("build", f"{result['kind']}-n{args.docs}", result)
+    log(f"  {result['seconds']:.0f} s, {result['docs_per_s']:.0f} docs/s, {result['cpu_ms_per_doc']:.2f} CPU ms/doc")
+
+
+def cmd_query(args) -> None:
+    from search import cluster
+    from search.engine import Engine
+    from search.request import SearchRequest
+
+    queries = [q.text for q in corpus_mod.load_queries(DATA, args.queries)]
+    one = index_dir("one", args.docs)
+    sharded = index_dir(f"shards{args.shards}-w2", args.docs)
+    for d in (one, sharded):
+        if not d.exists():
+            raise SystemExit(f"no {d}: run `bench/scale.py build` for it first")
+    with cluster.client(workers=2) as client:
+        engines = {"one index": Engine(one), f"{args.shards} shards, in process": Engine(sharded),
+                   f"{args.shards} shards, on 2 Dask workers": Engine(sharded, scheduler=client.scheduler.address)}
+        for name, engine in engines.items():
+            log(f"warm-up: {name}")
+            engine.warm_up()
+            for q in queries:
+                engine.search(SearchRequest(q=q, per_page=10, snippets=True, mode="lexical"))
+        lat: dict[str, list[float]] = {name: [] for name in engines}
+        partial = dict.fromkeys(engines, 0)
+        for r in range(args.runs):
+            for q in queries:  # interleaved: a noisy second hits every engine alike
+                for name, engine in engines.items():
+                    t0 = time.perf_counter()
+                    res = engine.search(SearchRequest(q=q, per_page=10, snippets=True, mode="lexical"))
+                    lat[name].append((time.perf_counter() - t0) * 1000)
+                    partial[name] += bool(res.shards_failed)
+            log(f"query run {r + 1}/{args.runs} done")
+        engines[f"{args.shards} shards, on 2 Dask workers"].fanout.close()
+    for name, values in lat.items():
+        record("query", f"{name} n={args.docs}", {**percentiles(values), "queries": len(values),
+                                                  "partial": partial[name]})
+        p = percentiles(values)
+        log(f"  {name}: p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms")
+
+
+def cmd_report(_args) -> None:
+    path = OUT / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    builds = results.get("build", {})
+    base = {b["docs"]: b for b in builds.values() if b["workers"] == 0}
+    one_worker = {b["docs"]: b for b in builds.values() if b["workers"] == 1}
+    print(f"{'build':<28} {'docs':>8} {'s':>7} {'docs/s':>7} {'CPU ms/doc':>10} {'vs 1 worker':>11} "
+          f"{'CPU vs one index':>16} {'MB':>7}")
+    for key, b in sorted(builds.items()):
+        w1 = one_worker.get(b["docs"])
+        b0 = base.get(b["docs"])
+        speed = f"{b['docs_per_s'] / w1['docs_per_s']:.2f}x" if w1 and b["workers"] else ""
+        cpu = f"{b['cpu_ms_per_doc'] / b0['cpu_ms_per_doc']:.2f}x" if b0 else ""
+        print(f"{key:<28} {b['docs']:>8} {b['seconds']:>7.0f} {b['docs_per_s']:>7.0f} {b['cpu_ms_per_doc']:>10.2f} "
+              f"{speed:>11} {cpu:>16} {b['index_bytes'] / 1e6:>7.0f}")
+    print()
+    print(f"{'query (top 10, snippets)':<44} {'n':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'partial':>7}")
+    for key, q in sorted(results.get("query", {}).items()):
+        print(f"{key:<44} {q['queries']:>6} {q['p50']:>7.1f} {q['p95']:>7.1f} {q['p99']:>7.1f} {q['partial']:>7}")
+
+
+def main(argv=None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "build-one":
+        corpus, docs, workers, shards = argv[1:5]
+        print(json.dumps(build_one(Path(corpus), int(docs), int(workers), int(shards))), flush=True)
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="one build, timed, in a fresh process")
+    b.add_argument("--docs", type=int, default=100_000)
+    b.add_argument("--workers", type=int, default=2, help="Dask workers of the local cluster")
+    b.add_argument("--shards", type=int, default=SHARDS)
+    b.add_argument("--unsharded", action="store_true", help="today's build of one index instead")
+    q = sub.add_parser("query", help="latency with snippets: one index vs the same documents in shards")
+    q.add_argument("--docs", type=int, default=100_000)
+    q.add_argument("--shards", type=int, default=SHARDS)
+    q.add_argument("--queries", type=int, default=200)
+    q.add_argument("--runs", type=int, default=2)
+    sub.add_parser("report", help="print the table of results.json")
+    args = p.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    {"build": cmd_build, "query": cmd_query, "report": cmd_report}[args.command](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
