@@ -105,8 +105,10 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
     from .writer import send, writing
 
     if shards is not None or sharding.is_sharded(index_dir):
-        _index_shards(paths, index_dir, rebuild, progress, commit_every, shards, scheduler, workers,
-                      vectors or defer_vectors)
+        report = _index_shards(paths, index_dir, rebuild, progress, commit_every, shards, scheduler, workers)
+        _embed(index_dir, vectors, progress, defer_vectors)
+        if report.partial:
+            sys.exit(EXIT_PARTIAL)
         return
     if scheduler or workers:
         raise click.UsageError("--scheduler and --workers build sharded indexes: add --shards N")
@@ -138,13 +140,10 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
         sys.exit(EXIT_PARTIAL)
 
 
-def _index_shards(paths, index_dir, rebuild, progress, commit_every, shards, scheduler, workers,
-                  vectors: bool) -> None:
+def _index_shards(paths, index_dir, rebuild, progress, commit_every, shards, scheduler, workers):
     from .indexer import COMMIT_EVERY
     from .shard_build import build
 
-    if vectors:
-        raise click.UsageError("--vectors: hybrid search over shards is not supported yet")
     try:
         report = build(index_dir, paths, shards_wanted=shards, rebuild=rebuild, scheduler=scheduler,
                        workers=workers, commit_every=commit_every or COMMIT_EVERY, progress=progress)
@@ -153,8 +152,7 @@ def _index_shards(paths, index_dir, rebuild, progress, commit_every, shards, sch
     for error in report.errors:
         click.echo(f"skipped: {error}", err=True)
     click.echo(f"{index_dir}: {report.summary()}")
-    if report.partial:
-        sys.exit(EXIT_PARTIAL)
+    return report
 
 
 def _embed(index_dir: str, turn_on: bool, progress: bool, defer: bool) -> None:

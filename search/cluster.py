@@ -2,8 +2,9 @@
 
 dask and distributed enter the project here and nowhere else. With no address,
 a LocalCluster: one single-threaded worker process per core (analysis and
-scoring hold the GIL, so threads would not add cores), bound to 127.0.0.1, no
-dashboard. With `--scheduler tcp://HOST:PORT`, the same code runs on an existing
+scoring hold the GIL, so threads would not add cores), every socket of it bound
+to 127.0.0.1 (the scheduler's HTTP endpoint included: on a free port, since a
+fixed one collides with any other cluster on the machine). With `--scheduler tcp://HOST:PORT`, the same code runs on an existing
 cluster whose workers see the index directory at the same path.
 
 The Active Memory Manager is turned off: it drops replicas it thinks are extra,
@@ -67,7 +68,7 @@ def client(scheduler: str | None = None, workers: int | None = None):
                 c.close()
             return
         cluster = LocalCluster(n_workers=workers or local_workers(), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         c = Client(cluster)
         try:
             yield c

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import embedding, storage, vectors
+from . import embedding, shards, vectors
 
 # How often the pass makes its work durable (LINTAS_VECTOR_FLUSH_ROWS: the crash test flushes often).
 FLUSH_ROWS = int(os.environ.get("LINTAS_VECTOR_FLUSH_ROWS", "2000"))
@@ -48,7 +48,7 @@ def enable(index_dir: str | Path) -> None:
 
 def missing(index_dir: str | Path) -> tuple[int, int]:
     """(live documents, those without a vector) — what `lintas stats` shows."""
-    ix = storage.open_index(index_dir)
+    ix = shards.open_any(index_dir)  # a sharded index: vectors at its root
     manifest = vectors.read_manifest(index_dir)
     with ix.reader() as reader:
         hashes = vectors.doc_hashes(reader)
@@ -69,7 +69,7 @@ def run(index_dir: str | Path, procs: int | None = None, progress: bool = False,
     cpu0 = _cpu()
     with vectors.writing(index_dir, wait=wait) as writer:
         writer.enable()
-        ix = storage.open_index(index_dir)
+        ix = shards.open_any(index_dir)  # a sharded index: vectors at its root
         with ix.reader() as reader:
             hashes = vectors.doc_hashes(reader)
             stored = writer.keys()

@@ -61,9 +61,12 @@ class DaskFanout:
                 future.cancel()
                 continue
             try:
-                gen, size, found = future.result()
+                complete, size, found = future.result()
             except Exception as e:  # noqa: BLE001 - a dead worker, an unreadable shard: partial
                 failed[span.shard] = f"{type(e).__name__}: {e}"
+                continue
+            if not complete:  # its matching stopped at the deadline: what it has is not all
+                failed[span.shard] = "ran past the time budget"
                 continue
             if size != span.stop - span.start:
                 failed[span.shard] = "the shard changed during the query (a commit): try again"
@@ -82,7 +85,8 @@ class DaskFanout:
 
 def match_shard(shard_dir: str, parts: dict, stats: shard_stats.GlobalStats, budget: float,
                 vectorize: bool = True):
-    """A Dask task: (generation, documents incl. deleted, {lang: (docnums, scores)}) of one shard."""
+    """A Dask task: (finished within the budget, documents incl. deleted, {lang: (docnums, scores)})
+    of one shard."""
     deadline = time.perf_counter() + max(budget, 0.0)
     ix, held = _held(shard_dir)
     # A searcher of its own per task over the held reader: the weighting carries this
@@ -97,7 +101,7 @@ def match_shard(shard_dir: str, parts: dict, stats: shard_stats.GlobalStats, bud
         else:
             m = collect.matches(searcher, q, deadline)
         found[lang] = (m.docnums.astype(np.int32), m.scores)
-    return searcher.reader().generation(), searcher.reader().doc_count_all(), found
+    return time.perf_counter() <= deadline, searcher.reader().doc_count_all(), found
 
 
 def _held(shard_dir: str):

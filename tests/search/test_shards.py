@@ -81,6 +81,15 @@ def pair(tmp_path_factory, dask_client):
     return single, sharded, docs
 
 
+def test_the_local_cluster_listens_on_loopback_only(dask_client):
+    import psutil
+
+    pids = {os.getpid(), *dask_client.run(os.getpid).values()}
+    listening = [c.laddr.ip for pid in pids for c in psutil.Process(pid).net_connections("tcp")
+                 if c.status == psutil.CONN_LISTEN]
+    assert len(listening) >= 3 and set(listening) == {"127.0.0.1"}
+
+
 def test_every_document_is_in_the_shard_its_id_hashes_to(pair):
     _single, sharded, docs = pair
     assert shards.shard_count(sharded) == 3
@@ -250,8 +259,7 @@ def test_the_cli_builds_lists_searches_and_deletes_in_shards(tmp_path):
     again = json.loads(run(cli, ["search", "hubungan", "--index", target, "--json"]).output)
     assert again["total"] == 2 and doc not in [r["id"] for r in again["results"]]
     for argv, message in ((["--shards", "3"], "has 2 shards"),
-                          (["--scheduler", "nowhere"], "not a scheduler address"),
-                          (["--vectors"], "not supported yet")):
+                          (["--scheduler", "nowhere"], "not a scheduler address")):
         refused = run(cli, ["index", str(seeds), "--index", target, *argv])
         assert refused.exit_code != 0 and message in refused.output and "Traceback" not in refused.output
 
@@ -266,3 +274,22 @@ def test_the_write_api_refuses_a_sharded_index_with_501(pair, make_app):
     assert r.status_code == 501 and "sharded" in r.json["error"]
     r = client.delete("/documents/x", headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 501
+
+
+def test_hybrid_and_semantic_search_over_shards_rank_as_one_index(tmp_path, dask_client, on_dask):
+    from search import embed_pass
+
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    single, sharded = tmp_path / "one", tmp_path / "shards"
+    Indexer(single).index_paths([seeds])
+    shard_build.build(sharded, [seeds], shards_wanted=2, client=dask_client)
+    for d in (single, sharded):
+        embed_pass.enable(d)
+        assert embed_pass.run(d, procs=1).embedded == 5
+    one, local, remote = Engine(single, time_limit=30.0), Engine(sharded, time_limit=30.0), on_dask(sharded)
+    for q, mode in (("hubungan Iran dan Azerbaijan", "hybrid"), ("ایران", "semantic"), ("relations", "hybrid")):
+        req = SearchRequest(q=q, mode=mode)
+        expected = one.search(req, exact_scores=True)
+        assert expected.mode == mode and expected.hits
+        for engine in (local, remote):
+            _same(expected, engine.search(req, exact_scores=True))
