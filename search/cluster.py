@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from .errors import LintasError
 
 CONNECT_TIMEOUT = "10s"
+WORKERS_TIMEOUT = 120
 _ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
 
@@ -71,6 +72,13 @@ def client(scheduler: str | None = None, workers: int | None = None):
                                host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         c = Client(cluster)
         try:
+            # A loaded machine starts workers late; shards are placed by worker address.
+            c.wait_for_workers(workers or local_workers(), timeout=WORKERS_TIMEOUT)
+        except (TimeoutError, OSError) as e:
+            c.close()
+            cluster.close()
+            raise ClusterUnavailable(f"the local Dask workers did not start: {e}") from None
+        try:
             yield c
         finally:
             c.close()
@@ -92,6 +100,14 @@ def connect(scheduler: str):
 
 def worker_addresses(c) -> list[str]:
     return sorted(c.scheduler_info(n_workers=-1)["workers"])
+
+
+def placement(addresses: list[str], shard: int) -> dict:
+    """submit() options that keep a shard on one worker while it lives (its files and
+    searcher stay warm there), and let any other take it when it does not."""
+    if not addresses:
+        return {}
+    return {"workers": [addresses[shard % len(addresses)]], "allow_other_workers": True}
 
 
 def as_completed(futures):

@@ -29,12 +29,22 @@ from .vectorized import Matches
 # Worker state: shard directory -> (index, searcher of its newest generation).
 _HELD: dict[str, tuple] = {}
 _HELD_LOCK = threading.Lock()
+WORKERS_REFRESH = 1.0  # seconds
 
 
 class DaskFanout:
     def __init__(self, scheduler: str):
         self.client = cluster.connect(scheduler)
         self.scheduler = scheduler
+        self._addresses: tuple[float, list[str]] = (0.0, [])
+
+    def _workers(self) -> list[str]:
+        """The cluster's workers, asked again at most once a second (one round trip each)."""
+        when, found = self._addresses
+        if time.monotonic() - when > WORKERS_REFRESH:
+            found = cluster.worker_addresses(self.client)
+            self._addresses = (time.monotonic(), found)
+        return found
 
     def close(self) -> None:
         self.client.close()
@@ -44,14 +54,13 @@ class DaskFanout:
         """Every shard's matches of `parts` ({lang: query}), offset into `searcher`'s docnums;
         and the shards left out, with why."""
         stats = shard_stats.gather(searcher, parts.values())
-        addresses = cluster.worker_addresses(self.client)
+        addresses = self._workers()
         futures = {}
         for span in spans:
-            worker = [addresses[span.shard % len(addresses)]] if addresses else None
             budget = deadline - time.perf_counter()
             futures[span] = self.client.submit(
                 match_shard, str(dirs[span.shard]), parts, stats, budget, vectorize, pure=False,
-                workers=worker, allow_other_workers=True)
+                **cluster.placement(addresses, span.shard))
         done, late = cluster.wait(list(futures.values()), timeout=deadline - time.perf_counter())
         failed: dict[int, str] = {}
         per_lang: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {lang: [] for lang in parts}

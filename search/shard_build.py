@@ -122,12 +122,9 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
         with open(path, "w", encoding="utf-8") as fh:
             for rec in batch:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        # A shard's tasks prefer one worker, where its files are warm; any other
-        # worker may take them if that one dies.
-        worker = [addresses[shard % len(addresses)]] if addresses else None
         future = client.submit(build_batch, str(dirs[shard]), str(path), len(batch), last[shard],
                                key=f"lintas-shard-{shard:03d}-{len(futures):06d}", pure=False,
-                               workers=worker, allow_other_workers=True, retries=1)
+                               retries=1, **cluster.placement(addresses, shard))
         last[shard] = future
         futures.append(future)
 
