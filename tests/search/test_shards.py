@@ -192,7 +192,8 @@ def test_incremental_runs_touch_only_changed_shards(pair, tmp_path, dask_client)
     before = {i: shards.shard_dir(copy, i).joinpath("stats.json").read_text() for i in range(3)}
     changed = next(d for d in docs if shards.shard_of(d.id, 3) == 2)
     edited = Document(**{**changed.__dict__, "text": changed.text + " Sabtu lalu."})
-    report = shard_build.build(copy, documents=[*docs, edited], client=dask_client)
+    # Through --scheduler's path: a client of its own to the running cluster.
+    report = shard_build.build(copy, documents=[*docs, edited], scheduler=dask_client.scheduler.address)
     assert (report.added, report.updated, report.unchanged) == (0, 1, len(docs))
     after = {i: shards.shard_dir(copy, i).joinpath("stats.json").read_text() for i in range(3)}
     assert after[0] == before[0] and after[1] == before[1] and after[2] != before[2]
@@ -262,6 +263,9 @@ def test_the_cli_builds_lists_searches_and_deletes_in_shards(tmp_path):
                           (["--scheduler", "nowhere"], "not a scheduler address")):
         refused = run(cli, ["index", str(seeds), "--index", target, *argv])
         assert refused.exit_code != 0 and message in refused.output and "Traceback" not in refused.output
+    rebuilt = run(cli, ["index", str(seeds), "--index", target, "--rebuild", "--shards", "3", "--workers", "1"])
+    assert rebuilt.exit_code == 0 and "5 added" in rebuilt.output, rebuilt.output
+    assert json.loads(run(cli, ["stats", "--index", target, "--json"]).output)["shards"] == 3
 
 
 def test_the_write_api_refuses_a_sharded_index_with_501(pair, make_app):
