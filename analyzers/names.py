@@ -7,6 +7,12 @@ start a sentence or a line; the index's `names_<lang>` field keeps their counts,
 and search/xscript.py compares them with the word's count in the body. Measured
 in ../shared/research/NOTES.md §1.3: putin 0.89 of its mid-sentence uses are
 capitalized, lavrov 1.0, teheran 0.85, against baku 0.10 ("standard"), yang 0.
+
+Only terms that could ever be offered as a name are kept (`name_term`): a name's
+shape, not a dictionary word. Whoosh's cost of a field is per distinct term of a
+segment, and the capitalized dictionary words (Presiden, Kota) and acronyms are
+half the distinct terms and two thirds of the tokens: dropping them here halved
+the field's build cost, and the key tables would drop them anyway.
 """
 
 from __future__ import annotations
@@ -17,10 +23,28 @@ from functools import lru_cache
 
 from whoosh.analysis import Token, Tokenizer
 
+from .dictionary import is_dictionary_word
+from .translit import LATIN_VOWELS
+
 # A word starting with a capital A-Z (names in Latin news: accents come later),
 # after spaces on the same line that follow a letter, digit or comma: not at the
 # start of a sentence, a line, a quotation or a bracket.
 _MID_CAPITALIZED = re.compile(r"(?<=[^\W_]|,)[ \t]+([A-Z][^\W_]*(?:-[^\W_]+)*)")
+
+
+MIN_LETTERS = 4  # Latin names this short are mostly acronyms (dpr, cnn, kpk)
+
+
+def name_shaped(word: str, min_letters: int = MIN_LETTERS) -> bool:
+    """Plain Latin letters, long enough, with a vowel: what a name offered across scripts looks like."""
+    return (word.isascii() and word.isalpha() and len(word) >= min_letters
+            and any(c in LATIN_VOWELS for c in word.lower()))
+
+
+@lru_cache(maxsize=2**16)
+def name_term(term: str) -> bool:
+    """Whether an index term may be a name: name-shaped and no Indonesian or English word."""
+    return name_shaped(term) and not is_dictionary_word(term, stemmed=True)
 
 
 @lru_cache(maxsize=2**16)
@@ -60,7 +84,8 @@ class NameTokenizer(Tokenizer):
         lang = self.lang
         for word, n in counts.items():
             for term in _terms(lang, word):
-                terms[term] += n
+                if name_term(term):
+                    terms[term] += n
         for term, n in terms.items():
             t.text = term
             t.boost = float(n)

@@ -2,6 +2,8 @@
 
     python bench/xscript.py                 # builds (once) and caches the index under bench/out/
     python bench/xscript.py --json bench/out/xscript.json
+    python bench/xscript.py --build-cost 4000        # build CPU ms/doc, names on vs off
+    python bench/xscript.py --memory-index DIR       # one process's RSS, names' tables loaded or not
 
 Judged pairs, none of them written by hand:
 - wiki: Persian Wikipedia paragraphs of ../shared/data/eval/fa/corpus.jsonl that write a
@@ -186,7 +188,7 @@ def cost(index_dir: Path, data: Path, runs: int = 3) -> dict:
     searcher = engine.searchers.searcher()
     tracemalloc.start()
     t = time.process_time()
-    xscript.Tables(searcher.reader())
+    xscript.build(searcher.reader())
     build_s = time.process_time() - t
     table_mb = tracemalloc.get_traced_memory()[0] / 2**20
     tracemalloc.stop()
@@ -207,6 +209,76 @@ def cost(index_dir: Path, data: Path, runs: int = 3) -> dict:
             "tables_build_cpu_s": build_s, "tables_mb": table_mb}
 
 
+def build_cost(data: Path, n: int, runs: int = 3) -> dict:
+    """CPU ms per document of `Indexer(procs=1)` over the first `n` articles of the bench
+    corpus, with the names (names_<lang> fields + key tables at commit) and without
+    (a schema without those fields, no tables), alternating in one process."""
+    import itertools
+    import shutil
+    import tempfile
+
+    from search import indexer as indexer_mod
+    from search import schema as schema_mod
+
+    docs = []
+    with gzip.open(data / "bench" / "news.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in itertools.islice(fh, n):
+            d = json.loads(line)
+            docs.append(Document(id=d["id"], title=d.get("title", ""), text=d.get("text", ""),
+                                 lang=d.get("lang")))
+    on_langs, on_save = schema_mod.NAME_LANGS, indexer_mod.xtables.save
+
+    def once(names: bool) -> float:
+        langs = on_langs if names else ()
+        schema_mod.NAME_LANGS = indexer_mod.NAME_LANGS = langs
+        indexer_mod.xtables.save = on_save if names else (lambda *_a: None)
+        tmp = tempfile.mkdtemp(prefix="names-build-")
+        try:
+            t = time.process_time()
+            Indexer(tmp, procs=1).add_documents(docs)
+            return (time.process_time() - t) * 1000 / len(docs)
+        finally:
+            shutil.rmtree(tmp)
+            schema_mod.NAME_LANGS = indexer_mod.NAME_LANGS = on_langs
+            indexer_mod.xtables.save = on_save
+
+    once(True)  # analyzers' caches and lazy imports, for both
+    ms = {False: [], True: []}
+    for _ in range(runs):
+        for flag in (False, True):
+            ms[flag].append(once(flag))
+            print(f"build names={flag}: {ms[flag][-1]:.2f} CPU ms/doc", file=sys.stderr)
+    ratios = [b / a for a, b in zip(ms[False], ms[True])]
+    return {"docs": len(docs), "cpu_ms_per_doc_off": ms[False], "cpu_ms_per_doc_on": ms[True],
+            "paired_ratios": ratios, "median_ratio": sorted(ratios)[len(ratios) // 2]}
+
+
+def memory(index_dir: Path, data: Path) -> dict:
+    """Resident memory of one searching process before and after the names' part is loaded
+    (key tables, dictionary gate, CLDR names), each time after the bench queries ran."""
+    import os
+
+    from bench.corpus import load_queries
+
+    def rss_mb() -> float:
+        with open(f"/proc/{os.getpid()}/status") as fh:
+            return next(int(ln.split()[1]) for ln in fh if ln.startswith("VmRSS")) / 1024
+
+    texts = [q.text for q in load_queries(data / "bench")]
+    engine = Engine(index_dir)
+    for text in texts:
+        engine.search(SearchRequest(q=text, xscript=False))
+    before = rss_mb()
+    t = time.process_time()
+    engine._xscript_tables(engine.searchers.searcher())
+    load_s = time.process_time() - t
+    for text in texts:
+        engine.search(SearchRequest(q=text))
+    after = rss_mb()
+    return {"docs": engine.count(), "rss_mb_without_names": before, "rss_mb_with_names": after,
+            "names_mb": after - before, "tables_load_cpu_s": load_s}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=SHARED)
@@ -214,7 +286,17 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path)
     p.add_argument("--cost-index", type=Path, metavar="DIR",
                    help="only measure query cost on this index (e.g. bench/perf.py's 10k Lintas index)")
+    p.add_argument("--build-cost", type=int, metavar="N",
+                   help="only measure build CPU with and without names over the first N bench articles")
+    p.add_argument("--memory-index", type=Path, metavar="DIR",
+                   help="only measure one process's RSS before and after the names' tables are loaded")
     args = p.parse_args(argv)
+    if args.build_cost:
+        print(json.dumps(build_cost(args.data, args.build_cost)))
+        return 0
+    if args.memory_index:
+        print(json.dumps(memory(args.memory_index, args.data)))
+        return 0
     if args.cost_index:
         print(json.dumps(cost(args.cost_index, args.data)))
         return 0

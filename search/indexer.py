@@ -24,7 +24,7 @@ from whoosh.writing import CLEAR
 
 from analyzers import detect_lang
 
-from . import dedup, storage, xscript
+from . import dedup, storage, xtables
 from .documents import Document, LoadError, iter_documents
 from .errors import IndexBusy, IndexVersionMismatch
 from .formats import Skipped
@@ -144,7 +144,7 @@ class Indexer:
 
     def _save_sidecars(self, ix) -> None:
         if self.sidecars:
-            xscript.save(self.index_dir, ix)
+            xtables.save(self.index_dir, ix)
 
     def _open(self, create: bool):
         if not storage.exists(self.index_dir):
@@ -227,8 +227,9 @@ class Indexer:
                 seen.add(item.id)
                 pending += 1
                 if not rebuild and pending >= self.commit_every:
+                    # The key tables are stored once, after the run's last commit: a
+                    # server that opens an intermediate generation builds what it lacks.
                     writer.commit()
-                    self._save_sidecars(ix)
                     clusterer.committed(ix.reader())
                     writer = self._writer(ix, procs)
                     pending = 0

@@ -118,6 +118,7 @@ class IndexWriter:
         self.batch = batch
         self._durable = -1
         self._checkpoint_started = 0.0  # the first checkpoint fsyncs every file
+        self._bands = dedup.BandTable(SMALL_SEGMENT_DOCS)  # near-duplicate keys of the small segments
 
     def apply_batch(self) -> int:
         """Apply the oldest waiting ops (at most `batch`); returns how many."""
@@ -166,7 +167,9 @@ class IndexWriter:
             last[p.op.doc_id] = p.op
         writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25)
         # Near-duplicate labels against the committed index, as `lintas index` gives them.
-        clusterer = dedup.Clusterer(ix.reader())
+        reader = ix.reader()
+        self._bands.refresh(reader)
+        clusterer = dedup.Clusterer(reader, self._bands)
         try:
             for doc_id, op in last.items():
                 if op.kind == "delete":

@@ -18,33 +18,28 @@ a same-script one. Figures: bench/xscript.py, /work/notes/issue-13.md.
 
 from __future__ import annotations
 
-import os
-import pickle
 import re
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from whoosh import query as wq
 
 from analyzers import analyzer_for
 from analyzers.dictionary import is_dictionary_word
-from analyzers.dictionary import words as dictionary_words
+from analyzers.names import MIN_LETTERS, name_shaped
 from analyzers.translit import (
-    LATIN_VOWELS,
     coarse_key,
     consonants,
     cost,
     fa_units,
     is_persian,
-    is_plain_persian,
     latin_units,
 )
 
 from . import exonyms
 from .matchers import MaxOf
 from .query import TITLE_BOOST
-from .schema import NAME_LANGS, body_field, field_lang, names_field, title_field
+from .schema import NAME_LANGS, body_field, field_lang, title_field
+from .xtables import Tables, build, load, save  # noqa: F401 - the tables' API, used through here
 
 # Weight of a cross-script match next to the same match in the query's own script.
 WEIGHT = 0.5
@@ -57,12 +52,7 @@ LATIN_WITHIN = 0.05
 FA_MAX_LONG = 0.1
 FA_MAX_SHORT = {3: 0.034, 2: 0.0}
 MIN_CONSONANTS = 2
-MIN_LETTERS = 4  # Latin names this short are mostly acronyms (dpr, cnn, kpk)
 MAX_ALTS = 3  # added terms per word
-# A Latin term is a name when at least this many of its uses were capitalized
-# mid-sentence, and they are at least NAME_SHARE of all its uses in the body.
-MIN_CAPITALIZED = 2
-NAME_SHARE = 0.6
 MAX_WORDS = 8  # query words looked at: a pasted paragraph stays fast
 # A Persian word may not be in far more of the Persian documents than its Latin
 # reading is in the Latin ones: a bilingual archive names the same people and places
@@ -70,117 +60,13 @@ MAX_WORDS = 8  # query words looked at: a pasted paragraph stays fast
 # Latin name (Dasht, Reyes, Pezeshkian). CLDR's names skip this test.
 MAX_SHARE_RATIO = 10.0
 
+# Russian and Azeri patronymic endings, which Persian often writes as a word of their
+# own after the stem (Aliyev: علی‌اف, علی اف), and the Persian spellings of that word.
+_PATRONYMIC = re.compile(r"^([a-z]{2,}?)y?[eo]v$", re.IGNORECASE)
+_PATRONYMIC_FA = ("اف", "یف", "وف")
 _EDGES = re.compile(r"^([(\W_]*?)([^\W_](?:[^\W_]|\u200c)*)([)\W_]*)$")
 _LANG_CLAUSE = re.compile(r"(?<![^\s(])lang:(\w+)")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-
-
-class Tables:
-    """Key tables of one index generation: Persian terms and Latin names by coarse key."""
-
-    def __init__(self, reader):
-        self._preload()
-        self.generation = reader.generation()
-        self.fa: dict[str, list[str]] = {}
-        self.names: dict[str, dict[str, list[str]]] = {lang: {} for lang in NAME_LANGS}
-        self._display: dict[tuple[str, str], str] = {}
-        # Documents per language: the denominators of the share test.
-        self.docs = {lang: max(1, reader.doc_frequency("lang", lang)) for lang in ("fa", *NAME_LANGS)}
-        self._lock = threading.Lock()
-        schema = reader.schema
-        # Segment by segment: a multi-segment reader merges every segment's sorted
-        # terms in Python and looks each term up in every segment (10x slower).
-        leaves = [leaf for leaf, _offset in reader.leaf_readers()]
-        if body_field("fa") in schema:
-            terms: set[bytes] = set()
-            for leaf in leaves:
-                terms.update(leaf.lexicon(body_field("fa")))
-            for btext in terms:
-                t = btext.decode("utf-8")
-                if is_plain_persian(t):
-                    self.fa.setdefault(coarse_key(fa_units(t)), []).append(t)
-        for lang in NAME_LANGS:
-            fname, body = names_field(lang), body_field(lang)
-            if fname not in schema:
-                continue
-            capitalized: dict[bytes, float] = {}
-            for leaf in leaves:
-                for btext, info in leaf.iter_field(fname):
-                    capitalized[btext] = capitalized.get(btext, 0.0) + info.weight()
-            table = self.names[lang]
-            for btext, n in capitalized.items():
-                if n < MIN_CAPITALIZED:
-                    continue
-                t = btext.decode("utf-8")
-                if not _latin_name_shape(t) or is_dictionary_word(t, stemmed=True):
-                    continue
-                if n < NAME_SHARE * sum(leaf.frequency(body, btext) for leaf in leaves):
-                    continue
-                for r in latin_units(t):
-                    table.setdefault(coarse_key(r), []).append(t)
-
-    @staticmethod
-    def _preload() -> None:
-        dictionary_words()  # loaded with the index, not inside a query's time budget
-        exonyms.persian_names(())
-        _terms("fa", "ایران")  # Hazm's tables: Latin names are analyzed as Persian
-
-    def __getstate__(self):
-        return {"generation": self.generation, "fa": self.fa, "names": self.names, "docs": self.docs}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._display = {}
-        self._lock = threading.Lock()
-
-    def display(self, searcher, lang: str, term: str) -> str:
-        """How the documents write an index term: its first occurrence in the stored text."""
-        key = (lang, term)
-        found = self._display.get(key)
-        if found is None:
-            found = _first_form(searcher, body_field(lang), term) or term
-            with self._lock:
-                if len(self._display) > 10_000:
-                    self._display.clear()
-                self._display[key] = found
-        return found
-
-
-def _sidecar(index_dir, generation) -> Path:
-    return Path(index_dir) / f"xscript-{generation}.pickle"
-
-
-def save(index_dir, ix) -> None:
-    """Build the key tables of the index's newest generation and store them beside it.
-
-    Called after each commit of `lintas index` / `lintas delete`, so that servers load
-    them instead of each building them (seconds at 100k documents). Older ones go.
-    """
-    with ix.reader() as reader:
-        if reader.generation() is None:
-            return
-        tables = Tables(reader)
-    path = _sidecar(index_dir, tables.generation)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)  # whole or absent: a reader never sees half a file
-    for old in Path(index_dir).glob("xscript-*.pickle*"):
-        if old != path:
-            old.unlink(missing_ok=True)
-
-
-def load(index_dir, reader) -> Tables:
-    """The key tables of `reader`'s generation: stored at commit time, else built now."""
-    try:
-        with open(_sidecar(index_dir, reader.generation()), "rb") as fh:
-            tables = pickle.load(fh)
-        if isinstance(tables, Tables) and tables.generation == reader.generation():
-            Tables._preload()
-            return tables
-    except Exception:  # noqa: BLE001 - missing, another writer's, or unreadable: build it
-        pass
-    return Tables(reader)
 
 
 def _first_form(searcher, fname: str, term: str) -> str | None:
@@ -227,15 +113,10 @@ def _terms(lang: str, text: str) -> tuple[str, ...]:
     return tuple(t.text for t in analyzer_for(lang)(text))
 
 
-def _latin_name_shape(word: str, min_letters: int = MIN_LETTERS) -> bool:
-    return (word.isascii() and word.isalpha() and len(word) >= min_letters
-            and any(c in LATIN_VOWELS for c in word.lower()))
-
-
 def _name_like_latin(word: str, min_letters: int = MIN_LETTERS) -> bool:
     """The query-side gate: a Latin word that may be a name."""
     lw = word.lower()
-    if not _latin_name_shape(lw, min_letters):
+    if not name_shaped(lw, min_letters):
         return False
     if not _terms("id", lw) or not _terms("en", lw):
         return False  # a stop word
@@ -258,7 +139,8 @@ def _balanced(reader, tables: Tables, fa_term: str, latin_lang: str, latin_term:
 
 
 def latin_to_persian(tables: Tables, exists, words: tuple[str, ...],
-                     min_consonants: int = MIN_CONSONANTS, reader=None) -> list[tuple[tuple[str, ...], float]]:
+                     min_consonants: int = MIN_CONSONANTS, reader=None,
+                     has_phrase=None) -> list[tuple[tuple[str, ...], float]]:
     """Persian alternatives (term tuples) of a Latin name, with their costs (exonyms 0)."""
     found: dict[tuple[str, ...], float] = {}
     for fa_name in exonyms.persian_names(tuple(w.lower() for w in words)):
@@ -271,7 +153,7 @@ def latin_to_persian(tables: Tables, exists, words: tuple[str, ...],
         for r in latin_units(words[0]):
             if consonants(r) < min_consonants:
                 continue
-            for t in tables.fa.get(coarse_key(r), ()):
+            for t in tables.persian(coarse_key(r)):
                 c = cost(r, fa_units(t), LATIN_MAX)
                 if c <= LATIN_MAX and c < best.get(t, 9):
                     best[t] = c
@@ -280,7 +162,34 @@ def latin_to_persian(tables: Tables, exists, words: tuple[str, ...],
                     if all(_balanced(reader, tables, t, lang, typed[lang]) for lang in NAME_LANGS)}
         for t, c in best.items():
             found.setdefault((t,), c)
+        if has_phrase is not None:
+            found.update(_split_patronymic(tables, exists, words[0], has_phrase))
     return _closest(found)
+
+
+def _split_patronymic(tables: Tables, exists, word: str, has_phrase) -> dict[tuple[str, ...], float]:
+    """Aliyev as the two words «علی اف» the documents write: the stem's readings, each
+    followed by a spelling of the ending, kept where some document has that phrase."""
+    m = _PATRONYMIC.match(word)
+    if not m:
+        return {}
+    endings = [e for e in _PATRONYMIC_FA if exists(body_field("fa"), e)]
+    if not endings:
+        return {}
+    best: dict[str, float] = {}
+    for r in latin_units(m.group(1)):
+        if consonants(r) < 1:
+            continue
+        for t in tables.persian(coarse_key(r)):
+            c = cost(r, fa_units(t), LATIN_MAX)
+            if c <= LATIN_MAX and c < best.get(t, 9):
+                best[t] = c
+    found = {}
+    for t, c in sorted(best.items(), key=lambda kv: kv[1])[:MAX_ALTS]:
+        for e in endings:
+            if has_phrase((t, e)):
+                found[(t, e)] = c
+    return found
 
 
 def _closest(found: dict) -> list[tuple[tuple[str, ...], float]]:
@@ -303,7 +212,8 @@ def persian_to_latin(tables: Tables, exists, words: tuple[str, ...], lang: str,
     u = fa_units("".join(words))
     if consonants(u) >= min_consonants:
         best: dict[str, float] = {}
-        for t in tables.names.get(lang, {}).get(coarse_key(u), ()):
+        names = tables.latin_names(lang, coarse_key(u), reader) if reader is not None else []
+        for t in names:
             for r in latin_units(t):
                 k = consonants(r)
                 limit = FA_MAX_LONG if k >= 4 else FA_MAX_SHORT.get(k, 0.0)
@@ -348,6 +258,12 @@ def expand(searcher, tables: Tables, exists, text: str, langs) -> Expansion:
     used: set[tuple[str, tuple[str, ...]]] = set()  # (lang, alternative): one word each
     looked = 0
 
+    def first_form(lang: str, term: str) -> str | None:
+        return _first_form(searcher, body_field(lang), term)
+
+    def has_phrase(terms: tuple[str, ...]) -> bool:
+        return not searcher.search(wq.Phrase(body_field("fa"), list(terms)), limit=1).is_empty()
+
     def add(lang: str, typed: str, key, alts, kind: str):
         fresh = [a for a, _c in alts if (lang, a) not in used]
         if not fresh:
@@ -361,7 +277,7 @@ def expand(searcher, tables: Tables, exists, text: str, langs) -> Expansion:
             exp.extra.setdefault(lang, []).extend(fresh)
         shown = exp.shown.setdefault(lang, {}).setdefault(typed, [])
         for a in fresh:
-            form = " ".join(tables.display(searcher, lang, t) for t in a)
+            form = " ".join(tables.display(lang, t, first_form) for t in a)
             if form not in shown:
                 shown.append(form)
         return True
@@ -374,7 +290,7 @@ def expand(searcher, tables: Tables, exists, text: str, langs) -> Expansion:
             short = 1 if min_consonants < MIN_CONSONANTS else MIN_LETTERS
             if not all(_name_like_latin(w, short) for w in words):
                 return []
-            return latin_to_persian(tables, exists, words, min_consonants, searcher.reader())
+            return latin_to_persian(tables, exists, words, min_consonants, searcher.reader(), has_phrase)
         if not all(is_persian(w) and _terms("fa", w) for w in words):
             return []  # a Persian stop word names nothing
         return persian_to_latin(tables, exists, words, lang, min_consonants, searcher.reader())
@@ -410,7 +326,8 @@ def expand(searcher, tables: Tables, exists, text: str, langs) -> Expansion:
                     if lang not in langs:
                         continue
                     if is_persian(span[0]):
-                        found = [(a, c) for a, c in persian_to_latin(tables, exists, span, lang) if c == 0.0]
+                        found = [(a, c) for a, c in persian_to_latin(tables, exists, span, lang,
+                                                                         reader=searcher.reader()) if c == 0.0]
                     else:
                         found = [(a, c) for a, c in latin_to_persian(tables, exists, span) if c == 0.0]
                     if found and add(lang, " ".join(span), None, found, "extra"):

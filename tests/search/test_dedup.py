@@ -70,3 +70,31 @@ def test_collapse_off_lists_every_copy(tmp_path, docs):
     assert (on.total, on.total_collapsed, len(on.hits)) == (3, 2, 2)
     assert (off.total, off.total_collapsed, len(off.hits)) == (3, 3, 3)
     assert sum(h.similar_count for h in on.hits) == 1 and not any(h.similar_count for h in off.hits)
+
+
+def dup_labels(index_dir) -> dict[str, str]:
+    engine = Engine(index_dir)
+    reader = engine.searchers.searcher().reader()
+    ids, labels = reader.column_reader("id"), reader.column_reader("dup")
+    return {ids[n]: labels[n] for n in range(reader.doc_count_all()) if not reader.is_deleted(n)}
+
+
+def test_http_writer_batches_join_clusters_in_small_and_big_segments(tmp_path, docs):
+    """The writer's band table covers the small segments; big ones are looked up on disk."""
+    from search.queue import Op, WriteQueue
+    from search.writer import IndexWriter
+
+    originals = [d for k, d in docs.items() if k != COPY_ID]
+    Indexer(tmp_path).add_documents(originals)  # one segment of len(originals) documents: "big"
+    writer = IndexWriter(tmp_path)
+    writer._bands = dedup.BandTable(small_docs=len(originals))
+    fresh = replace(docs[COPY_ID], id="fresh", text=" ".join(f"warta{i} hari ini" for i in range(40)))
+    for op in (Op("put", COPY_ID, docs[COPY_ID]), Op("put", "fresh", fresh),
+               Op("put", "fresh-copy", replace(fresh, id="fresh-copy", text=fresh.text + " Foto: dokumentasi."))):
+        WriteQueue(tmp_path).enqueue([op])
+        writer.apply_batch()  # a commit (a small segment) per document
+    assert len(writer._bands.segments) == 2  # the first two writer segments, refreshed before the third
+    labels = dup_labels(tmp_path)
+    assert labels[COPY_ID] == labels[ORIGINAL]  # found in the big segment
+    assert labels["fresh-copy"] == labels["fresh"] != labels[ORIGINAL]  # found in the band table
+    assert len(set(labels.values())) == len(originals) + 1

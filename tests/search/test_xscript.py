@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from search.documents import Document
 from search.engine import Engine
 from search.indexer import Indexer
 from search.request import SearchRequest
+from search.searchers import REFRESH_EVERY
 
 ROOT = Path(__file__).resolve().parents[2]
 LINTAS = Path(sys.executable).with_name("lintas")
@@ -150,8 +152,9 @@ def test_key_tables_are_built_at_commit_and_loaded(tmp_path):
     engine = Engine(tmp_path)
     reader = engine.searchers.searcher().reader()
     loaded = xscript.load(tmp_path, reader)
-    built = xscript.Tables(reader)
-    assert (loaded.fa, loaded.names) == (built.fa, built.names) and "lavrov" in loaded.names["id"]["LRF"]
+    built = xscript.build(reader)
+    assert [(x.fa, x.names) for x in loaded.layers] == [(x.fa, x.names) for x in built.layers]
+    assert loaded.latin_names("id", "LRF", reader) == ["lavrov"]
     assert "a" in {h.id for h in engine.search(SearchRequest(q="لاوروف")).hits}
     # A newer commit replaces the stored tables; an unreadable file is rebuilt, not trusted.
     Indexer(tmp_path).add_documents([Document(id="c", lang="id", title="Lagi", text="Lalu Lavrov datang.")])
@@ -160,3 +163,54 @@ def test_key_tables_are_built_at_commit_and_loaded(tmp_path):
         p.write_bytes(b"not a pickle")
     fresh = Engine(tmp_path)
     assert "a" in {h.id for h in fresh.search(SearchRequest(q="لاوروف")).hits}
+
+
+def test_writer_commits_add_a_layer_per_new_segment(tmp_path):
+    """HTTP-writer commits store no tables: a searcher builds layers for the new segments
+    only, reusing the base stored by `lintas index`, and counts a name across layers."""
+    from search import xtables
+    from search.queue import Op, WriteQueue
+    from search.writer import IndexWriter
+
+    base = [Document(id="a", lang="id", title="Kabar", text="Kata Menteri Lavrov di Moskow, lalu Lavrov pulang."),
+            Document(id="b", lang="fa", title="خبر", text="لاوروف و ظریف در مسکو گفتند.")]
+    # Enough documents that two one-document batches stay under REBASE_SHARE of the base.
+    base += [Document(id=f"f{i}", lang="id", title="Cuaca", text=f"Hujan turun pada hari ke-{i}.")
+             for i in range(10)]
+    Indexer(tmp_path).add_documents(base)
+    engine = Engine(tmp_path)
+    first = engine._xscript_tables(engine.searchers.searcher())
+    assert len(first.layers) == 1
+    # Zarif is capitalized once in each of two writer batches: a name only across them.
+    writer = IndexWriter(tmp_path)
+    for i in (1, 2):
+        WriteQueue(tmp_path).enqueue([Op("put", f"w{i}", Document(
+            id=f"w{i}", lang="id", title="Lagi", text=f"Lalu Zarif datang ke Teheran hari ke-{i}."))])
+        writer.apply_batch()
+    time.sleep(REFRESH_EVERY + 0.05)  # the engine's searchers look for a new generation this often
+    assert "w1" in {h.id for h in engine.search(SearchRequest(q="ظریف", lang="id")).hits}
+    tables = engine._xscript_tables(engine.searchers.searcher())
+    assert tables.layers[0] is first.layers[0]  # the base was not rebuilt
+    assert len(tables.layers) == 3 and [x.filtered for x in tables.layers] == [True, False, False]
+    reader = engine.searchers.searcher().reader()
+    assert tables.latin_names("id", "SRF", reader) == ["zarif"]
+    assert "w1" in {h.id for h in engine.search(SearchRequest(q="ظریف", lang="id")).hits}
+    assert xtables.build(reader).latin_names("id", "SRF", reader) == ["zarif"]
+    # A rebuild leaves none of the base's segments: one base layer over the new ones.
+    Indexer(tmp_path).add_documents(base, rebuild=True)
+    time.sleep(REFRESH_EVERY + 0.05)
+    rebuilt = engine._xscript_tables(engine.searchers.searcher())
+    assert len(rebuilt.layers) == 1 and rebuilt.layers[0] is not first.layers[0]
+
+
+def test_a_patronymic_finds_the_two_words_persian_writes(tmp_path):
+    docs = [Document(id="fa1", lang="fa", title="خبر", text="الهام علی‌اف رئیس جمهوری آذربایجان با علی باقری دیدار کرد."),
+            Document(id="fa2", lang="fa", title="خبر", text="علی لاریجانی گفت که اف نیامد."),
+            Document(id="id1", lang="id", title="Kabar", text="Presiden Ilham Aliyev bertemu Menteri Lavrov di Baku.")]
+    Indexer(tmp_path).add_documents(docs)
+    engine = Engine(tmp_path)
+    for q in ("Aliyev", '"Ilham Aliyev"'):
+        results = search(engine, q, lang="fa")
+        assert [h.id for h in results.hits] == ["fa1"], q  # not fa2, which has both words apart
+    assert search(engine, "Aliyev", lang="fa").also_searched == {"Aliyev": ["علی اف"]}
+    assert search(engine, "Lavrov", lang="fa").hits == []  # no Persian document writes it

@@ -1,0 +1,245 @@
+"""The key tables of cross-script search (search/xscript.py), kept by segment.
+
+Persian body terms by coarse key, and the index's Latin names (analyzers/names.py)
+by coarse key with their counts. A Whoosh segment never changes once written, so
+the tables of an index generation are layers over its segments: a base layer over
+most of them, then one layer per segment written after the base (the HTTP writer
+commits every second or so; `lintas index` adding to an index writes a few). A new
+generation reuses every layer whose segments are still there and builds layers
+only for its new segments: milliseconds for a writer's batch, where the whole
+tables of a 10k index took 0.7 s and every search worker rebuilt them at every
+commit. The base is rebuilt over everything when a merge took one of its segments,
+or when the layers after it outgrow REBASE_SHARE of it.
+
+`lintas index` / `lintas delete` store the layers at commit time beside the
+segments (`xscript-<generation>.pickle`), with the dictionary gate
+(analyzers/dictionary.py) and CLDR's names (search/exonyms.py): a server worker
+loads that file and never reads the word lists or Babel itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import threading
+from pathlib import Path
+
+from analyzers import analyzer_for, dictionary
+from analyzers.names import name_term
+from analyzers.translit import coarse_key, fa_units, is_plain_persian, latin_units
+
+from . import exonyms
+from .schema import NAME_LANGS, body_field, names_field
+
+# A Latin term is a name when at least this many of its uses were capitalized
+# mid-sentence, and they are at least NAME_SHARE of all its uses in the body.
+MIN_CAPITALIZED = 2
+NAME_SHARE = 0.6
+# The base is rebuilt when the layers after it hold more than this share of its
+# documents, or are more than MAX_LAYERS (each costs a dict lookup per query word).
+REBASE_SHARE = 0.25
+MAX_LAYERS = 48
+FORMAT = 2  # of the stored file; another one is rebuilt, not trusted
+_SIDECAR = re.compile(r"xscript-(\d+)\.pickle")
+
+_lock = threading.Lock()
+_known: dict[str, list[Layer]] = {}  # index directory -> its newest layers, in this process
+
+
+def _segment_id(leaf) -> str:
+    return leaf.segment().segment_id()
+
+
+class Layer:
+    """The key tables of some segments.
+
+    The base (`filtered`) keeps only the Latin terms that are names by its own
+    counts; a later layer keeps every candidate with its counts, and Tables adds
+    them up with the base's. (A name that the base dropped for having a single
+    capitalized use stays out until the next rebase: the gate errs on precision.)
+    """
+
+    def __init__(self, leaves, schema, filtered: bool):
+        self.segments = frozenset(_segment_id(leaf) for leaf in leaves)
+        self.docs = sum(leaf.doc_count_all() for leaf in leaves)
+        self.filtered = filtered
+        self.fa: dict[str, list[str]] = {}
+        self.names: dict[str, dict[str, list[str]]] = {lang: {} for lang in NAME_LANGS}
+        # lang -> term -> capitalized uses (its body uses are read from the reader)
+        self.counts: dict[str, dict[str, float]] = {lang: {} for lang in NAME_LANGS}
+        if body_field("fa") in schema:
+            terms: set[bytes] = set()
+            for leaf in leaves:
+                terms.update(leaf.lexicon(body_field("fa")))
+            for btext in terms:
+                t = btext.decode("utf-8")
+                if is_plain_persian(t):
+                    self.fa.setdefault(coarse_key(fa_units(t)), []).append(t)
+        for lang in NAME_LANGS:
+            fname, body = names_field(lang), body_field(lang)
+            if fname not in schema:
+                continue
+            capitalized: dict[bytes, float] = {}
+            for leaf in leaves:
+                for btext, info in leaf.iter_field(fname):
+                    capitalized[btext] = capitalized.get(btext, 0.0) + info.weight()
+            table, counts = self.names[lang], self.counts[lang]
+            for btext, n in capitalized.items():
+                t = btext.decode("utf-8")
+                if not name_term(t):  # indexes written before the tokenizer filtered
+                    continue
+                if filtered and not _is_name(n, sum(leaf.frequency(body, btext) for leaf in leaves)):
+                    continue
+                counts[t] = n
+                for r in latin_units(t):
+                    table.setdefault(coarse_key(r), []).append(t)
+
+
+def _is_name(capitalized: float, uses: float) -> bool:
+    return capitalized >= MIN_CAPITALIZED and capitalized >= NAME_SHARE * uses
+
+
+class Tables:
+    """The key tables of one index generation: its layers, and documents per language."""
+
+    def __init__(self, layers: list[Layer], reader):
+        self.layers = layers
+        self.generation = reader.generation()
+        # Documents per language: the denominators of xscript's share test.
+        self.docs = {lang: max(1, reader.doc_frequency("lang", lang)) for lang in ("fa", *NAME_LANGS)}
+        self._display: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def persian(self, key: str) -> list[str]:
+        """The index's Persian terms of a coarse key."""
+        if len(self.layers) == 1:
+            return self.layers[0].fa.get(key, [])
+        found: dict[str, None] = {}
+        for layer in self.layers:
+            found.update(dict.fromkeys(layer.fa.get(key, ())))
+        return list(found)
+
+    def latin_names(self, lang: str, key: str, reader) -> list[str]:
+        """The Latin terms of `lang` of a coarse key that are names of the index."""
+        if len(self.layers) == 1 and self.layers[0].filtered:
+            return self.layers[0].names[lang].get(key, [])
+        found: dict[str, None] = {}
+        for layer in self.layers:
+            found.update(dict.fromkeys(layer.names[lang].get(key, ())))
+        names = []
+        for t in found:
+            n = sum(layer.counts[lang].get(t, 0.0) for layer in self.layers)
+            try:
+                uses = reader.frequency(body_field(lang), t)
+            except (KeyError, ValueError):
+                uses = 0
+            if _is_name(n, uses):
+                names.append(t)
+        return names
+
+    def display(self, lang: str, term: str, first_form) -> str:
+        """How the documents write an index term (`first_form(lang, term)`), cached."""
+        key = (lang, term)
+        found = self._display.get(key)
+        if found is None:
+            found = first_form(lang, term) or term
+            with self._lock:
+                if len(self._display) > 10_000:
+                    self._display.clear()
+                self._display[key] = found
+        return found
+
+
+def build(reader) -> Tables:
+    """Tables of one base layer over every segment of `reader`, built now."""
+    _preload()
+    return Tables([Layer(_leaves(reader).values(), reader.schema, filtered=True)], reader)
+
+
+def load(index_dir, reader) -> Tables:
+    """The tables of `reader`'s generation: the layers known here or stored, plus what is new."""
+    key = str(Path(index_dir).resolve())
+    with _lock:
+        # This generation's own file first (another process's `lintas index` may have
+        # added much since), then what this process built, then the newest file.
+        layers = _stored(index_dir, reader.generation()) or _known.get(key) or _stored(index_dir)
+        _preload()
+        layers = _fit(layers, _leaves(reader), reader.schema)
+        _known[key] = layers
+    return Tables(layers, reader)
+
+
+def save(index_dir, ix) -> None:
+    """Store the tables of the index's newest generation beside its segments; older ones go.
+
+    Called after `lintas index` / `lintas delete` commit, so that servers load them
+    instead of each building them (seconds at 100k documents).
+    """
+    with ix.reader() as reader:
+        generation = reader.generation()
+        if generation is None:
+            return
+        tables = load(index_dir, reader)
+    payload = {"format": FORMAT, "generation": generation, "layers": tables.layers,
+               "gate": dictionary.words(), "cldr": exonyms.pairs()}
+    path = Path(index_dir) / f"xscript-{generation}.pickle"
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)  # whole or absent: a reader never sees half a file
+    for old in Path(index_dir).glob("xscript-*.pickle*"):
+        if old != path:
+            old.unlink(missing_ok=True)
+
+
+def _leaves(reader) -> dict:
+    if reader.generation() is None:
+        return {}
+    return {_segment_id(leaf): leaf for leaf, _offset in reader.leaf_readers()}
+
+
+def _fit(layers: list[Layer], leaves: dict, schema) -> list[Layer]:
+    """`layers` cut to the segments of `leaves`, with a layer for each segment they miss."""
+    current = set(leaves)
+    if not layers or not layers[0].segments <= current:
+        return [Layer(leaves.values(), schema, filtered=True)]
+    kept = [layer for layer in layers if layer.segments <= current]  # merged-away ones go
+    covered = set().union(*(layer.segments for layer in kept))
+    kept += [Layer([leaf], schema, filtered=False) for sid, leaf in leaves.items() if sid not in covered]
+    base, later = kept[0], kept[1:]
+    if len(later) > MAX_LAYERS or sum(layer.docs for layer in later) > REBASE_SHARE * max(1, base.docs):
+        return [Layer(leaves.values(), schema, filtered=True)]
+    return kept
+
+
+def _stored(index_dir, generation: int | None = None) -> list[Layer]:
+    """The layers of the stored file of `generation` (None: the newest one), adopting its gate
+    and CLDR names; [] if there is none or it is unusable."""
+    files = []
+    for p in Path(index_dir).glob("xscript-*.pickle"):
+        m = _SIDECAR.fullmatch(p.name)
+        if m and (generation is None or int(m.group(1)) == generation):
+            files.append((int(m.group(1)), p))
+    for _gen, path in sorted(files, reverse=True)[:1]:
+        try:
+            with open(path, "rb") as fh:
+                payload = pickle.load(fh)
+            if not (isinstance(payload, dict) and payload.get("format") == FORMAT):
+                return []
+            layers = payload["layers"]
+            if not (isinstance(layers, list) and all(isinstance(layer, Layer) for layer in layers)):
+                return []
+        except Exception:  # noqa: BLE001 - another version's or unreadable: build instead
+            return []
+        dictionary.adopt(payload.get("gate"))
+        exonyms.adopt(payload.get("cldr"))
+        return layers
+    return []
+
+
+def _preload() -> None:
+    """Load what a query would otherwise wait for, with the index, not inside a query's time budget."""
+    dictionary.words()
+    exonyms.pairs()
+    list(analyzer_for("fa")("ایران"))  # Hazm's tables: Latin names are analyzed as Persian too
