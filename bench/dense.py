@@ -98,6 +98,11 @@ def passages(ev, chars: int) -> list[str]:
     return [embedding.passage_text(d.get("title") or "", d["text"], chars) for d in ev.docs]
 
 
+def next_passages(ev, chars: int) -> list[str]:
+    """Each document's second window (embedding.next_passage_text; "" when it has none)."""
+    return [embedding.next_passage_text(d.get("title") or "", d["text"], chars) for d in ev.docs]
+
+
 def questions(ev) -> list[str]:
     """What the engine embeds for each question (search/hybrid.query_text)."""
     from search.hybrid import query_text
@@ -115,6 +120,7 @@ def main(argv=None) -> int:
     p.add_argument("--chars", type=int, action="append", help="passage length(s) to embed")
     p.add_argument("--limit", type=int, default=0, help="as bench/relevance.py --limit")
     p.add_argument("--no-queries", dest="queries", action="store_false")
+    p.add_argument("--next", action="store_true", help="also each passage's second window (max-sim)")
     p.add_argument("--procs", type=int, default=None)
     args = p.parse_args(argv)
     for lang in args.lang or LANGS:
@@ -124,6 +130,9 @@ def main(argv=None) -> int:
         for chars in args.chars or [embedding.PASSAGE_CHARS]:
             _, info = cached(lang, passages(ev, chars), "passage", extra=str(chars), procs=args.procs)
             print(f"{lang} passages at {chars} chars: {info}", flush=True)
+            if args.next:
+                _, info = cached(lang, next_passages(ev, chars), "passage", extra=f"next{chars}", procs=args.procs)
+                print(f"{lang} next passages at {chars} chars: {info}", flush=True)
         if args.queries:
             _, info = cached(lang, questions(ev), "query", procs=args.procs)
             print(f"{lang} queries: {info}", flush=True)

@@ -25,16 +25,22 @@ from tqdm import tqdm  # noqa: E402
 
 from bench import relevance  # noqa: E402
 
+# question_weight None: `weight` applies to every question (the eval sets are all
+# questions, search/hybrid.is_question); dense_k: the nearest documents per language.
 GRID = (
-    [{"method": "rrf", "k": k, "weight": w} for k in (10, 30, 60, 100) for w in (0.5, 0.75, 1.0, 1.5, 2.0)]
-    + [{"method": "linear", "weight": w} for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)]
+    [{"method": "rrf", "k": k, "weight": w} for k, w in ((10, 0.5), (60, 1.0))]
+    + [{"method": "linear", "weight": w} for w in (0.1, 0.2, 0.3, 0.4, 0.5)]
+    + [{"method": "linear", "weight": w, "dense_k": 200} for w in (0.2, 0.3)]
+    + [{"method": "minmax", "weight": w} for w in (0.2, 0.3, 0.4, 0.5)]
+    + [{"method": "zscore", "weight": w, "dense_k": dk} for dk in (100, 200) for w in (0.2, 0.3, 0.4, 0.5)]
 )
 
 
 def label(cfg: dict) -> str:
+    k = f" K={cfg['dense_k']}" if cfg.get("dense_k", 100) != 100 else ""
     if cfg["method"] == "rrf":
-        return f"rrf k={cfg['k']:g} w={cfg['weight']:g}"
-    return f"linear w={cfg['weight']:g}"
+        return f"rrf k={cfg['k']:g} w={cfg['weight']:g}{k}"
+    return f"{cfg['method']} w={cfg['weight']:g}{k}"
 
 
 def sweep(ev, index_dir: Path, grid=GRID) -> dict[str, dict]:
@@ -51,6 +57,7 @@ def sweep(ev, index_dir: Path, grid=GRID) -> dict[str, dict]:
     runs = {label(c): {} for c in grid}
     runs["lexical"], runs["semantic"] = {}, {}
     ids = searcher.reader().column_reader("id")
+    questions = 0
     for qid, q in tqdm(ev.queries.items(), desc=f"{ev.lang} sweep", file=sys.stderr):
         req = SearchRequest(q=q, per_page=relevance.TOP_K, snippets=False)
         deadline = time.perf_counter() + 60
@@ -60,15 +67,23 @@ def sweep(ev, index_dir: Path, grid=GRID) -> dict[str, dict]:
         lexical = {lang: vectorized.match(searcher, part, stats) if vectorized.supports(part, searcher.schema)
                    else collect.matches(searcher, part, deadline) for lang, part in parts.items()}
         qvec = hybrid.query_vector(q)
-        prep = hybrid.prepare(searcher, view, qvec, "hybrid", lexical, present, req)
+        preps = {}
         for cfg in grid:
-            ranked = vectorized.union(list(hybrid.fused(prep, dict(cfg)).values()))
-            runs[label(cfg)][qid] = [ids[d] for _s, d in ranked.top(relevance.TOP_K)]
+            name, cfg = label(cfg), dict(cfg)
+            dk = cfg.pop("dense_k", hybrid.DENSE_K)
+            if dk not in preps:
+                preps[dk] = hybrid.prepare(searcher, view, qvec, "hybrid", lexical, present, req, k=dk)
+            cfg.setdefault("question_weight", None)
+            ranked = vectorized.union(list(hybrid.fused(preps[dk], cfg).values()))
+            runs[name][qid] = [ids[d] for _s, d in ranked.top(relevance.TOP_K)]
         semantic = hybrid.prepare(searcher, view, qvec, "semantic", lexical, present, req)
         ranked = vectorized.union(list(hybrid.fused(semantic).values()))
         runs["semantic"][qid] = [ids[d] for _s, d in ranked.top(relevance.TOP_K)]
+        questions += preps[hybrid.DENSE_K].question
         lex = vectorized.union(list(lexical.values()))
         runs["lexical"][qid] = [ids[d] for _s, d in lex.top(relevance.TOP_K)]
+    print(f"{ev.lang}: {questions} of {len(ev.queries)} queries read as questions (hybrid.is_question)",
+          file=sys.stderr)
     return {name: relevance.evaluate(r, ev) for name, r in runs.items()}
 
 

@@ -13,8 +13,14 @@
   of the fusion does not depend on the values. The query is embedded for real on
   every request (the query-vector cache is emptied before each one; a cached row
   is shown too). In process, top 10 with snippets, lexical vs hybrid, interleaved.
-- HTTP: `lintas serve` on that folder, 8 clients, lexical then hybrid, the query
-  vector cache off (LINTAS_QUERY_VECTOR_CACHE=0), and the server's memory.
+- Two query streams. "varied": every request a query not seen before (the
+  query-vector cache emptied before each, or off in the server): the model runs
+  on every request. "realistic": a stream where popular queries repeat, as in a
+  news site's log: Zipf (s=1) over a pool of distinct queries (the bench queries
+  and pairs of them), from an empty cache; the share of requests the cache
+  answered is reported beside it.
+- HTTP: `lintas serve` on that folder, 8 clients, lexical then hybrid, for both
+  streams, and the server's memory.
 """
 
 from __future__ import annotations
@@ -84,66 +90,111 @@ def vector_view(index_dir: Path, out_dir: Path) -> Path:
     return view
 
 
+ZIPF_S = 1.0
+
+
+def realistic_stream(texts: list[str], n: int, seed: int = 7) -> list[str]:
+    """n requests drawn Zipf(ZIPF_S) from the queries and pairs of them (a pool 10x the queries)."""
+    rng = np.random.default_rng(seed)
+    pool = list(dict.fromkeys(texts))
+    while len(pool) < 10 * len(texts):
+        a, b = rng.choice(len(texts), 2, replace=False)
+        pool.append(f"{texts[a]} {texts[b]}")
+    pool = list(dict.fromkeys(pool))
+    order = rng.permutation(len(pool))  # popularity independent of the pool's order
+    weights = 1.0 / np.arange(1, len(pool) + 1) ** ZIPF_S
+    picks = rng.choice(len(pool), n, p=weights / weights.sum())
+    return [pool[order[i]] for i in picks]
+
+
+def repeat_share(stream: list[str]) -> float:
+    """The share of requests whose query came before in the stream (what a large enough cache answers)."""
+    return 1 - len(set(stream)) / len(stream) if stream else 0.0
+
+
 def query_latency(view: Path, texts: list[str], runs: int, percentiles) -> dict:
+    """Per run, each mode's latency percentiles (ms) and mean CPU ms (this process, all threads)."""
     from search import hybrid
     from search.engine import Engine
     from search.request import SearchRequest
 
     engine = Engine(view)
     engine.warm_up()
-    lat = {"lexical": [], "hybrid": [], "hybrid_cached": [], "embed_query": []}
     for t in texts:  # warm-up: postings, lexicon, model
         engine.search(SearchRequest(q=t, mode="hybrid"))
+    out: dict[str, list] = {}
     for _ in range(runs):
-        runs_ms = {k: [] for k in lat}
-        for t in texts:
-            t0 = time.perf_counter()
-            engine.search(SearchRequest(q=t, mode="lexical"))
-            runs_ms["lexical"].append((time.perf_counter() - t0) * 1000)
+        wall: dict[str, list] = {}
+        cpu: dict[str, list] = {}
+
+        def timed(key, fn, *args, wall=wall, cpu=cpu):
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn(*args)
+            wall.setdefault(key, []).append((time.perf_counter() - t0) * 1000)
+            cpu.setdefault(key, []).append((time.process_time() - c0) * 1000)
+
+        for t in texts:  # varied: the model runs for every hybrid query
+            timed("lexical", engine.search, SearchRequest(q=t, mode="lexical"))
             hybrid.forget_queries()
-            t0 = time.perf_counter()
-            engine.search(SearchRequest(q=t, mode="hybrid"))
-            runs_ms["hybrid"].append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            engine.search(SearchRequest(q=t, mode="hybrid"))
-            runs_ms["hybrid_cached"].append((time.perf_counter() - t0) * 1000)
+            timed("hybrid", engine.search, SearchRequest(q=t, mode="hybrid"))
+            timed("hybrid_cached", engine.search, SearchRequest(q=t, mode="hybrid"))
             hybrid.forget_queries()
-            t0 = time.perf_counter()
-            hybrid.query_vector(t)
-            runs_ms["embed_query"].append((time.perf_counter() - t0) * 1000)
-        for k, v in runs_ms.items():
-            lat[k].append(percentiles(v))
-    return lat
+            timed("embed_query", hybrid.query_vector, t)
+        # The realistic stream: lexical and hybrid interleaved, the cache emptied once.
+        hybrid.forget_queries()
+        for t in realistic_stream(texts, 2 * len(texts)):
+            timed("lexical_stream", engine.search, SearchRequest(q=t, mode="lexical"))
+            timed("hybrid_stream", engine.search, SearchRequest(q=t, mode="hybrid"))
+        for k, v in wall.items():
+            out.setdefault(k, []).append({**percentiles(v), "cpu_ms": sum(cpu[k]) / len(cpu[k])})
+    return out
 
 
 def http(bench, view: Path, size: int, clients: int, duration: float, runs: int) -> dict:
+    texts = [q.text for q in bench.queries]
+    streams = {"varied": texts, "realistic": realistic_stream(texts, 4 * len(texts))}
+    res: dict = {"repeat_share": repeat_share(streams["realistic"])}
+    for stream, queries in streams.items():
+        # varied: the cache off, so that every request embeds; realistic: the cache
+        # on, each worker's starting empty (a fresh server per stream).
+        cache = "0" if stream == "varied" else str(4 * len(texts))
+        res[stream] = _http_stream(bench, view, size, clients, duration, runs, queries, cache)
+    return res
+
+
+def _http_stream(bench, view: Path, size: int, clients: int, duration: float, runs: int,
+                 queries: list[str], cache: str) -> dict:
+    """`lintas serve` as it runs (with its background embedding pass, idle here: every
+    document has a vector), lexical then hybrid over `queries`."""
     from bench import http_load
+    from bench.serving import LintasServer
 
-    port = http_load.free_port()
-    argv = bench.lintas_cmd() + ["serve", "--index", str(view), "--host", http_load.HOST, "--port", str(port),
-                                 "--no-embed"]
-    if bench.args.server_workers:
-        argv += ["--workers", str(bench.args.server_workers)]
     res: dict = {}
-    os.environ["LINTAS_QUERY_VECTOR_CACHE"] = "0"
+    os.environ["LINTAS_QUERY_VECTOR_CACHE"] = cache
+    server = LintasServer(view, workers=bench.args.server_workers)
     try:
-        from bench.perf import ROOT
-
-        with http_load.Server(argv, port, cwd=ROOT, log=bench.out / f"serve-hybrid-n{size}.log") as server:
-            res["rss_startup_kb"] = server.memory_kb()["vmrss_kb"]
-            for mode in ("lexical", "hybrid"):
-                paths = ["/search?" + urlencode({"q": q.text, "per_page": 10, "mode": mode}) for q in bench.queries]
-                http_load.run_load(port, paths, 2, duration=duration, max_requests=len(paths))  # warm-up
-                rows = []
-                for _ in range(runs):
-                    lr = http_load.run_load(port, paths, clients, duration=duration)
-                    rows.append({"rps": lr.rps, "errors": lr.errors, "requests": lr.requests,
-                                 "first_error": lr.first_error, **_pcts(lr.latencies_ms)})
-                res[mode] = rows
-            mem = server.memory_kb()
-            res.update(rss_served_kb=mem["vmrss_kb"], pss_served_kb=mem["pss_kb"],
-                       rss_max_process_kb=mem["rss_max_kb"], processes=mem["processes"])
+        server.wait_ready(timeout=300)
+        res["rss_startup_kb"] = http_load.memory_kb(server)["vmrss_kb"]
+        warm = ["/search?" + urlencode({"q": q.text, "per_page": 10}) for q in bench.queries[:16]]
+        http_load.run_load(server.port, warm, 2, duration=duration, max_requests=len(warm))  # model, postings
+        for mode in ("lexical", "hybrid"):
+            paths = ["/search?" + urlencode({"q": q, "per_page": 10, "mode": mode}) for q in queries]
+            rows = []
+            for _ in range(runs):
+                cpu0 = http_load.tree_cpu_seconds(server.proc.pid)
+                # One pass over the stream at most: a second would turn the varied
+                # stream's queries into repeats.
+                lr = http_load.run_load(server.port, paths, clients, duration=duration, max_requests=len(paths))
+                cpu = http_load.tree_cpu_seconds(server.proc.pid) - cpu0
+                rows.append({"rps": lr.rps, "errors": lr.errors, "requests": lr.requests,
+                             "cpu_ms_per_request": cpu * 1000 / max(lr.requests, 1),
+                             "first_error": lr.first_error, **_pcts(lr.latencies_ms)})
+            res[mode] = rows
+        mem = http_load.memory_kb(server)
+        res.update(rss_served_kb=mem["vmrss_kb"], pss_served_kb=mem["pss_kb"],
+                   rss_max_process_kb=mem["rss_max_kb"], processes=mem["processes"])
     finally:
+        server.stop()
         os.environ.pop("LINTAS_QUERY_VECTOR_CACHE", None)
     return res
 
@@ -168,8 +219,10 @@ def run(bench, size: int) -> dict:
     texts = [q.text for q in bench.queries]
     lat = query_latency(view, texts, args.runs, percentiles)
     res["query"] = {k: {"runs": v, **{p: median([r[p] for r in v]) for p in v[0]}} for k, v in lat.items()}
-    ratios = [h["p50"] / lx["p50"] for h, lx in zip(lat["hybrid"], lat["lexical"]) if lx["p50"]]
-    res["query"]["hybrid_over_lexical_p50"] = median(ratios)
+    for mode, base in (("hybrid", "lexical"), ("hybrid_stream", "lexical_stream")):
+        ratios = [h["p50"] / lx["p50"] for h, lx in zip(lat[mode], lat[base]) if lx["p50"]]
+        res["query"][f"{mode}_over_lexical_p50"] = median(ratios)
+    res["query"]["stream_repeat_share"] = repeat_share(realistic_stream(texts, 2 * len(texts)))
     log(f"hybrid n={size}: p50 lexical {res['query']['lexical']['p50']:.1f} ms, hybrid "
         f"{res['query']['hybrid']['p50']:.1f} ms (query embedding {res['query']['embed_query']['p50']:.1f} ms)")
     if "http" not in args.skip_hybrid:
@@ -185,22 +238,31 @@ def report(res: dict, table, MB: int) -> list[str]:
         lines += [f"  embedding (title + lead, {next(iter(r['embedding'].values()))['procs']} worker processes)",
                   table(["docs", "chars", "n", "mean chars", "docs/s", "CPU ms/doc"], rows)]
         q = r["query"]
-        rows = [[f"{size:,}", k, q[k]["p50"], q[k]["p95"], q[k]["p99"], q[k]["mean"]]
-                for k in ("lexical", "hybrid", "hybrid_cached", "embed_query")]
-        lines += ["  in process, top 10 with snippets, ms (hybrid: query embedded each time; hybrid_cached: "
-                  "its vector remembered; embed_query: the model alone)",
-                  table(["docs", "mode", "p50", "p95", "p99", "mean"], rows),
-                  f"  hybrid p50 / lexical p50 = {q['hybrid_over_lexical_p50']:.2f}x (median of per-run ratios)"]
+        rows = [[f"{size:,}", k, q[k]["p50"], q[k]["p95"], q[k]["p99"], q[k]["mean"], q[k]["cpu_ms"]]
+                for k in ("lexical", "hybrid", "hybrid_cached", "embed_query", "lexical_stream", "hybrid_stream")]
+        lines += ["  in process, top 10 with snippets, ms (hybrid: a new query each time, the model runs; "
+                  "hybrid_cached: its vector remembered; embed_query: the model alone; *_stream: the realistic "
+                  f"stream, {q['stream_repeat_share']:.0%} of its requests repeat an earlier query)",
+                  table(["docs", "mode", "p50", "p95", "p99", "mean", "CPU ms"], rows),
+                  f"  p50 ratios to lexical in the same run: varied {q['hybrid_over_lexical_p50']:.2f}x, "
+                  f"realistic stream {q['hybrid_stream_over_lexical_p50']:.2f}x (medians of per-run ratios)"]
         h = r.get("http")
         if h:
             from bench.perf import median
 
-            rows = [[f"{size:,}", mode, 8, median([x["rps"] for x in h[mode]]),
-                     median([x["p50"] for x in h[mode]]), median([x["p99"] for x in h[mode]]),
-                     sum(x["errors"] for x in h[mode])] for mode in ("lexical", "hybrid")]
-            lines += ["  HTTP /search under `lintas serve` (query vector cache off)",
-                      table(["docs", "mode", "clients", "req/s", "p50 ms", "p99 ms", "errors"], rows),
-                      f"  server memory after serving: RSS {h['rss_served_kb'] / MB:.0f} MB summed over "
-                      f"{h['processes']} processes (largest {h['rss_max_process_kb'] / MB:.0f} MB), PSS "
-                      f"{(h['pss_served_kb'] or 0) / MB:.0f} MB"]
+            rows = []
+            for stream in ("varied", "realistic"):
+                for mode in ("lexical", "hybrid"):
+                    xs = h[stream][mode]
+                    rows.append([f"{size:,}", stream, mode, 8, median([x["rps"] for x in xs]),
+                                 median([x["p50"] for x in xs]), median([x["p99"] for x in xs]),
+                                 median([x["cpu_ms_per_request"] for x in xs]), sum(x["errors"] for x in xs)])
+            m = h["varied"]
+            lines += ["  HTTP /search under `lintas serve` (varied: query-vector cache off; realistic: on, "
+                      f"{h['repeat_share']:.0%} of the stream's requests repeat an earlier query)",
+                      table(["docs", "stream", "mode", "clients", "req/s", "p50 ms", "p99 ms", "CPU ms/req",
+                             "errors"], rows),
+                      f"  server memory after the varied run: RSS {m['rss_served_kb'] / MB:.0f} MB summed over "
+                      f"{m['processes']} processes (largest {m['rss_max_process_kb'] / MB:.0f} MB), PSS "
+                      f"{(m['pss_served_kb'] or 0) / MB:.0f} MB"]
     return lines

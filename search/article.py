@@ -132,8 +132,10 @@ def more_like_this(engine, document: Document, words: list[str], exclude: set[st
     if words and len(found) < limit:
         # Its own words, as written: names read across scripts would pull in the
         # other language's coverage, which is not "like this" article.
+        # Lexical: the neighbours above already are the meaning side, and a model
+        # call for a dozen key words would double an article page's cost.
         results = engine.search(SearchRequest(q=" ".join(words), per_page=limit + len(seen) + 1,
-                                              snippets=False, xscript=False))
+                                              snippets=False, xscript=False, mode="lexical"))
         for hit in results.hits:
             if hit.id not in seen and len(found) < limit:
                 seen.add(hit.id)

@@ -79,6 +79,21 @@ def passage_text(title: str, text: str, chars: int = PASSAGE_CHARS) -> str:
     return full[: cut if cut > 0 else chars]
 
 
+def next_passage_text(title: str, text: str, chars: int = PASSAGE_CHARS) -> str:
+    """The title and the text that follows passage_text's cut, as long again ("" if none).
+
+    A second window of the article: questions are often answered past the lead,
+    and the title keeps the window about its story.
+    """
+    lead = passage_text(title, text, chars)
+    full = f"{title.strip()}\n{text.strip()}" if title and title.strip() else text.strip()
+    rest = full[len(lead):].strip()
+    if len(rest) < chars // 4:  # a tail this short says nothing the lead did not
+        return ""
+    head = f"{title.strip()}\n" if title and title.strip() else ""
+    return head + passage_text("", rest, max(chars - len(head), chars // 2))
+
+
 def embed_passages(texts: Sequence[str]) -> np.ndarray:
     """(n, DIM) float32 unit vectors; raises RuntimeError if the model cannot load."""
     model = _get()
@@ -95,8 +110,9 @@ def embed_query(text: str) -> np.ndarray:
     model = _get()
     if model is None:
         raise RuntimeError(_error)
-    with _lock:  # one engine per process; its scratch buffers are per call, but be safe
-        return np.asarray(model.query(text), dtype=np.float32)
+    # No lock: e5.c writes its model only while loading and allocates its buffers
+    # per call, so request threads embed at the same time, each on its own core.
+    return np.asarray(model.query(text), dtype=np.float32)
 
 
 # -- worker processes -----------------------------------------------------------

@@ -114,6 +114,19 @@ class Engine:
         more = article.more_like_this(self, found.document, words, exclude, similar) if similar else []
         return replace(found, similar=more)
 
+    def neighbours(self, doc_id: str, limit: int) -> list[tuple[str, float]]:
+        """The documents nearest this one by meaning (search/hybrid.py), as (id, cosine);
+        [] without vectors. What article.more_like_this lists first."""
+        def work(searcher):
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return []
+            view = self.dense.view(searcher, self.searchers.present_langs(searcher))
+            ids = searcher.reader().column_reader("id")
+            return [(ids[d], score) for d, score in hybrid.neighbours(searcher, view, docnum, limit)]
+
+        return self.searchers.retrying(work)
+
     def complete(self, text: str, limit: int = 8) -> list[completions.Completion]:
         """Surface words of the index completing the last word of `text` (search/completions.py)."""
         return self.searchers.retrying(lambda searcher: completions.complete(searcher.reader(), text, limit))
@@ -171,6 +184,9 @@ class Engine:
         tables = self._xscript_tables(searcher) if req.xscript else None
         started = time.perf_counter()
         deadline = started + self.time_limit  # one budget for the whole request
+        mode = self._mode(req)
+        # The query's vector is computed on another core while the words are searched.
+        qvec = hybrid.query_vector_soon(req.q) if mode != "lexical" else None
         # Only languages the index holds: each one searched costs term lookups in
         # two more fields for every word of the query, in every segment.
         present = self.searchers.present_langs(searcher)
@@ -183,7 +199,6 @@ class Engine:
         # Every present language is parsed: the facets count the others too.
         parts = self._parts(dict.fromkeys(present + langs), respelled.query, exists, expansion)
         q = union([parts[lang] for lang in langs if lang in parts])
-        mode = self._mode(req)
         failed = dict(self._ix.failed) if self.sharded else {}
         if mode == "semantic":
             matched = {}
@@ -201,7 +216,7 @@ class Engine:
             matched = {lang: collect.matches(searcher, part, deadline) for lang, part in parts.items()}
         if mode != "lexical":
             # The same matches with fused scores, plus the nearest documents (search/hybrid.py).
-            matched = self._fused(searcher, req, mode, matched, present)
+            matched = self._fused(searcher, req, mode, matched, present, qvec.result())
         # Filters, facets, timeline, order and near-duplicate folding (search/browse.py).
         refined = browse.refine(searcher, matched, req, langs)
         hits = []
@@ -237,9 +252,9 @@ class Engine:
             raise BadRequest(f"semantic search is unavailable: {why}")
         return "lexical"  # hybrid asked for (or the default) without vectors: words alone
 
-    def _fused(self, searcher, req, mode, matched, present) -> dict[str, vectorized.Matches]:
+    def _fused(self, searcher, req, mode, matched, present, qvec) -> dict[str, vectorized.Matches]:
         view = self.dense.view(searcher, present)
-        prep = hybrid.prepare(searcher, view, hybrid.query_vector(req.q), mode, matched, present, req)
+        prep = hybrid.prepare(searcher, view, qvec, mode, matched, present, req)
         return hybrid.fused(prep, self.fusion)
 
     # -- internals

@@ -19,6 +19,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,7 @@ DENSE_K = 100
 FUSION = "linear"
 RRF_K = 60.0
 DENSE_WEIGHT = 0.2  # linear: share of the dense score; rrf: weight of the dense ranking's term
+QUESTION_WEIGHT: float | None = None  # the weight for questions (is_question); None: DENSE_WEIGHT
 
 # Lintas's own syntax, which the model should not read; the rest (question marks,
 # parentheses) is part of how people ask.
@@ -68,6 +70,7 @@ QUERY_CACHE = int(os.environ.get("LINTAS_QUERY_VECTOR_CACHE", "512"))
 
 
 _known: dict[str, np.ndarray] = {}
+EMBED_THREADS = max(2, os.cpu_count() or 1)
 
 
 def remember_queries(texts, vecs) -> None:
@@ -78,13 +81,37 @@ def remember_queries(texts, vecs) -> None:
 def query_vector(q: str) -> np.ndarray:
     """The query's vector, remembered for the last few hundred queries (paging repeats them)."""
     text = query_text(q)
+    vec = _remembered(text)
+    return vec if vec is not None else _embed(text)
+
+
+def query_vector_soon(q: str) -> Future:
+    """query_vector(q), computed on another thread while the caller searches the words.
+
+    The model runs in C with the GIL released (ctypes), so the query's embedding
+    and its lexical search use both cores, and a hybrid query takes about the
+    longer of the two instead of their sum.
+    """
+    text = query_text(q)
+    vec = _remembered(text)
+    if vec is not None:
+        done: Future = Future()
+        done.set_result(vec)
+        return done
+    return _pool().submit(_embed, text)
+
+
+def _remembered(text: str) -> np.ndarray | None:
     if text in _known:
         return _known[text]
     with _qlock:
         vec = _qcache.get(text)
         if vec is not None:
             _qcache.move_to_end(text)
-            return vec
+        return vec
+
+
+def _embed(text: str) -> np.ndarray:
     vec = embedding.embed_query(text)
     if QUERY_CACHE:
         with _qlock:
@@ -92,6 +119,19 @@ def query_vector(q: str) -> np.ndarray:
             if len(_qcache) > QUERY_CACHE:
                 _qcache.popitem(last=False)
     return vec
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        with _qlock:
+            if _executor is None:
+                # As many as the request threads that can embed at once; each embedding is one core.
+                _executor = ThreadPoolExecutor(max_workers=EMBED_THREADS, thread_name_prefix="lintas-embed")
+    return _executor
 
 
 def forget_queries() -> None:
@@ -165,39 +205,73 @@ class Dense:
                 "unavailable": self.unavailable()}
 
 
-def fuse(lex_scores: np.ndarray, lex_rank: np.ndarray, dense: np.ndarray, dense_rank: np.ndarray,
-         method: str = FUSION, k: float = RRF_K, weight: float = DENSE_WEIGHT,
-         dense_floor: float = 0.0, dense_top: float = 1.0, lex_top: float = 1.0,
-         substitute: bool = False) -> np.ndarray:
-    """Fused scores of candidates (arrays aligned per candidate).
+def neighbours(searcher, view: _View | None, docnum: int, limit: int) -> list[tuple[int, float]]:
+    """The `limit` live documents whose stored vectors lie nearest this one's, nearest first.
+
+    (docnum, cosine) pairs, any language. Uses the stored vector only: no model
+    call, so an article page costs one inner product. [] when the document has no
+    vector (the index has none, or the embedding pass has not reached it).
+    """
+    if view is None or not 0 <= docnum < view.n or view.rows[docnum] < 0 or limit <= 0:
+        return []
+    scores = view.dense(view.snapshot.vector(int(view.rows[docnum])))
+    scores[docnum] = -np.inf
+    ids = np.flatnonzero(np.isfinite(scores))
+    top = _top(ids, scores[ids], limit)
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(d), float(scores[d])) for d in top]
+
+
+def fuse(p: dict, method: str = FUSION, k: float = RRF_K, weight: float = DENSE_WEIGHT) -> np.ndarray:
+    """Fused scores of one language's candidates (`p`: what _prepare_language gives).
 
     lex_scores / lex_rank: BM25F and 1-based rank among the lexical matches (0 and
     inf for candidates that do not match the words). dense / dense_rank: cosine
     and 1-based rank among the documents allowed (-inf and inf without a vector).
-    rrf: 1/(k + lexical rank) + weight/(k + dense rank). linear: (1 - weight) *
-    BM25F / the best BM25F + weight * the cosine scaled to [0, 1] between
-    dense_floor and dense_top. `substitute`: no candidate can match the words
-    (another language): the dense part stands in for the lexical one.
+    rrf: 1/(k + lexical rank) + weight/(k + dense rank), ranks past DENSE_K as DENSE_K + 1.
+    linear: (1 - weight) * BM25F / the best BM25F + weight * the cosine scaled to
+    [0, 1] between the DENSE_K-th nearest and the nearest.
+    minmax: as linear, BM25F scaled between the DENSE_K-th match and the best, as
+    the cosine is. zscore: each side as standard scores over its own top DENSE_K.
+    When no candidate can match the words (another language), the dense part
+    stands in for the lexical one.
     """
+    dense, ok = p["dense"], np.isfinite(p["dense"])
     # A document without a vector yet (the embedding pass lags the commit) takes its
     # lexical standing for its dense one, rather than ranking as if it meant nothing.
     if method == "rrf":
-        dense_rank = np.where(np.isfinite(dense_rank), dense_rank, lex_rank)
-        return 1.0 / (k + lex_rank) + weight / (k + dense_rank)
-    if method == "linear":
-        span = dense_top - dense_floor
+        dense_rank = np.where(np.isfinite(p["dense_rank"]), p["dense_rank"], p["lex_rank"])
+        return 1.0 / (k + p["lex_rank"]) + weight / (k + dense_rank)
+    if method == "zscore":
+        d = (np.where(ok, dense, p["d_mean"]) - p["d_mean"]) / p["d_std"]
+        lex = d if p["substitute"] else (p["lex_scores"] - p["l_mean"]) / p["l_std"]
+    elif method in ("linear", "minmax"):
+        span = p["top"] - p["floor"]
         if span < 1e-6:  # a language with one document (or all alike): nothing to scale between
-            d = np.where(np.isfinite(dense), 1.0, 0.0)
+            d = np.where(ok, 1.0, 0.0)
         else:
-            d = np.clip((np.where(np.isfinite(dense), dense, dense_floor) - dense_floor) / span, 0.0, 1.0)
-        lex = d if substitute else (lex_scores / lex_top if lex_top > 0 else np.zeros_like(lex_scores))
-        d = np.where(np.isfinite(dense), d, lex)
-        return (1.0 - weight) * lex + weight * d
-    raise ValueError(f"unknown fusion {method!r}")
+            d = np.clip((np.where(ok, dense, p["floor"]) - p["floor"]) / span, 0.0, 1.0)
+        if p["substitute"]:
+            lex = d
+        elif method == "linear":
+            lex = p["lex_scores"] / p["lex_top"] if p["lex_top"] > 0 else np.zeros_like(p["lex_scores"])
+        else:
+            lspan = p["lex_top"] - p["lex_floor"]
+            lex = (np.clip((p["lex_scores"] - p["lex_floor"]) / lspan, 0.0, 1.0) if lspan > 1e-9
+                   else np.where(p["lex_hit"], 1.0, 0.0))
+            lex = np.where(p["lex_hit"], lex, 0.0)
+    else:
+        raise ValueError(f"unknown fusion {method!r}")
+    d = np.where(ok, d, lex)
+    return (1.0 - weight) * lex + weight * d
 
 
 def ranks_of(values: np.ndarray, sorted_desc: np.ndarray) -> np.ndarray:
-    """1-based rank of each value within `sorted_desc` (ties share the best rank)."""
+    """1-based rank of each value within `sorted_desc` (ties share the best rank).
+
+    `sorted_desc` is a list's top k: a value below all of them ranks k + 1 (RRF's
+    term for it is then a bound, not its exact rank).
+    """
     # Number of values strictly greater, + 1.
     asc = sorted_desc[::-1]
     return (len(asc) - np.searchsorted(asc, values, side="right") + 1).astype(np.float64)
@@ -209,10 +283,30 @@ class Prepared:
 
     mode: str
     lists: dict[str, dict]
+    question: bool = False  # asked in words (is_question): the dense side weighs more
+
+
+# What marks a query as a question asked in words rather than keywords: a question
+# mark, a question word of either language, or a sentence's length. Keyword queries
+# ("harga minyak", "انتخابات مجلس") are where BM25F's exact matches are the signal;
+# a question's words are often not its answer's (kapankah / "Hari Buruh").
+_QUESTION_WORDS = frozenset(
+    "apa apakah siapa siapakah kapan kapankah dimana dimanakah manakah kemana kemanakah berapa "
+    "berapakah bagaimana bagaimanakah mengapa kenapa "
+    "چه چی چرا کی کجا چگونه چطور چند چندم چندمین آیا کدام کدوم چیست کیست چقدر چیه کیه کجاست".split())
+QUESTION_LENGTH = 6  # words
+
+
+def is_question(q: str) -> bool:
+    """Whether `q` reads as a question in words (see _QUESTION_WORDS)."""
+    if "?" in q or "\u061f" in q:
+        return True
+    words = re.findall(r"\w+", q.lower())
+    return len(words) >= QUESTION_LENGTH or any(w in _QUESTION_WORDS for w in words)
 
 
 def prepare(searcher, view: _View, qvec: np.ndarray, mode: str, lexical: dict[str, vectorized.Matches],
-            facet_langs, req) -> Prepared:
+            facet_langs, req, k: int = DENSE_K) -> Prepared:
     """Each language's candidates: its lexical matches and its DENSE_K nearest.
 
     Each language is fused on its own (its BM25F ranks, its documents' dense
@@ -235,7 +329,7 @@ def prepare(searcher, view: _View, qvec: np.ndarray, mode: str, lexical: dict[st
     for lang in facet_langs:
         allowed = allowed_base & view.lang.get(lang, np.zeros(view.n, bool))
         ids = np.flatnonzero(allowed)
-        top = _top(ids, dense_all[ids], DENSE_K)
+        top = _top(ids, dense_all[ids], k)
         lex_ids = np.zeros(0, np.int64)
         lex_sc = np.zeros(0, np.float64)
         m = lexical.get(lang)
@@ -246,21 +340,22 @@ def prepare(searcher, view: _View, qvec: np.ndarray, mode: str, lexical: dict[st
                 lex_ids, lex_sc = lex_ids[keep], lex_sc[keep]
         cand = np.union1d(lex_ids, top)
         if len(cand):
-            lists[lang] = _prepare_language(cand, lex_ids, lex_sc, dense_all, ids, mode)
-    return Prepared(mode, lists)
+            lists[lang] = _prepare_language(cand, lex_ids, lex_sc, dense_all, ids, mode, k)
+    return Prepared(mode, lists, is_question(req.q))
 
 
 def fused(prep: Prepared, fusion: dict | None = None) -> dict[str, vectorized.Matches]:
     """Each language's candidates with their fused scores, as the lexical path's matches."""
-    fusion = fusion or {}
+    fusion = dict(fusion or {})
+    question_weight = fusion.pop("question_weight", QUESTION_WEIGHT)
+    if prep.question and question_weight is not None:
+        fusion["weight"] = question_weight
     out = {}
     for lang, p in prep.lists.items():
         if prep.mode == "semantic":
             scores = p["dense"].astype(np.float64)
         else:
-            scores = fuse(p["lex_scores"], p["lex_rank"], p["dense"], p["dense_rank"],
-                          dense_floor=p["floor"], dense_top=p["top"], lex_top=p["lex_top"],
-                          substitute=p["substitute"], **fusion)
+            scores = fuse(p, **fusion)
         out[lang] = vectorized.Matches(p["cand"], scores)
     return out
 
@@ -283,8 +378,8 @@ def _filter_mask(searcher, req, n: int) -> np.ndarray | None:
     return mask
 
 
-def _prepare_language(cand, lex_ids, lex_sc, dense_all, allowed_ids, mode) -> dict:
-    """One language's candidates with their lexical and dense scores and ranks."""
+def _prepare_language(cand, lex_ids, lex_sc, dense_all, allowed_ids, mode, k=DENSE_K) -> dict:
+    """One language's candidates with their lexical and dense scores, ranks and scales."""
     dense = dense_all[cand]
     if len(lex_ids):
         at = np.minimum(np.searchsorted(lex_ids, cand), len(lex_ids) - 1)
@@ -295,20 +390,37 @@ def _prepare_language(cand, lex_ids, lex_sc, dense_all, allowed_ids, mode) -> di
         lex_scores = np.zeros(len(cand), np.float64)
     if mode == "semantic":
         return {"cand": cand, "dense": dense, "lex_hit": lex_hit}
-    dense_sorted = np.sort(dense_all[allowed_ids])[::-1]
-    dense_rank = np.where(np.isfinite(dense), ranks_of(dense, dense_sorted), np.inf)
+    # Only the top k of either side is sorted: a common word matches most of a
+    # 100k index, and every scale below needs no more than its top k.
+    d_top = _top_sorted(dense_all[allowed_ids], k)
+    dense_rank = np.where(np.isfinite(dense), ranks_of(dense, d_top), np.inf)
+    out = {"cand": cand, "lex_hit": lex_hit, "dense": dense, "lex_scores": lex_scores,
+           "dense_rank": dense_rank, "substitute": not len(lex_ids),
+           "floor": float(d_top[-1]) if len(d_top) else 0.0, "top": float(d_top[0]) if len(d_top) else 1.0,
+           "d_mean": float(d_top.mean()) if len(d_top) else 0.0, "d_std": _std(d_top)}
     if len(lex_ids):
-        lex_sorted = np.sort(lex_sc)[::-1]
-        lex_rank = np.where(lex_hit, ranks_of(lex_scores, lex_sorted), np.inf)
-        lex_top = float(lex_sorted[0])
+        l_top = _top_sorted(lex_sc, k)
+        out.update(lex_rank=np.where(lex_hit, ranks_of(lex_scores, l_top), np.inf),
+                   lex_top=float(l_top[0]), lex_floor=float(l_top[-1]) if len(l_top) >= k else 0.0,
+                   l_mean=float(l_top.mean()), l_std=_std(l_top))
     else:
         # The words reach no document of this language: meaning stands in for them.
-        lex_rank, lex_top = dense_rank, 1.0
-    floor = float(dense_sorted[min(DENSE_K, len(dense_sorted)) - 1]) if len(dense_sorted) else 0.0
-    top = float(dense_sorted[0]) if len(dense_sorted) else 1.0
-    return {"cand": cand, "lex_hit": lex_hit, "dense": dense, "lex_scores": lex_scores, "lex_rank": lex_rank,
-            "dense_rank": dense_rank, "floor": floor, "top": top, "lex_top": lex_top,
-            "substitute": not len(lex_ids)}
+        out.update(lex_rank=dense_rank, lex_top=1.0, lex_floor=0.0, l_mean=0.0, l_std=1.0)
+    return out
+
+
+def _top_sorted(values: np.ndarray, k: int) -> np.ndarray:
+    """The k highest values, highest first (float64)."""
+    values = np.asarray(values, np.float64)
+    if len(values) > k:
+        values = np.partition(values, len(values) - k)[len(values) - k:]
+    return np.sort(values)[::-1]
+
+
+def _std(x: np.ndarray) -> float:
+    """Standard deviation, never 0 (one candidate, or all alike, scale by 1)."""
+    s = float(x.std()) if len(x) > 1 else 0.0
+    return s if s > 1e-9 else 1.0
 
 
 def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:

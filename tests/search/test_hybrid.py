@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search import embed_pass, embedding, searchers, vectors
+from search import embed_pass, embedding, hybrid, searchers, vectors
 from search.documents import Document
 from search.engine import Engine
 from search.errors import BadRequest
@@ -67,6 +67,50 @@ def test_passage_text_is_title_and_lead_cut_at_a_space():
     text = "kata " * 100
     out = embedding.passage_text("Judul", text, chars=50)
     assert out.startswith("Judul\nkata") and len(out) <= 50 and not out.endswith("kat")
+
+
+def test_next_passage_is_the_title_and_the_text_after_the_lead():
+    text = " ".join(f"kata{i}" for i in range(60))
+    lead = embedding.passage_text("Judul", text, chars=60)
+    nxt = embedding.next_passage_text("Judul", text, chars=60)
+    assert nxt.startswith("Judul\n") and len(nxt) <= 60
+    assert nxt.split("\n")[1].split()[0] == f"kata{len(lead.split()) - 1}"  # the word after the lead's last
+    assert embedding.next_passage_text("Judul", "kata pendek saja") == ""
+
+
+def test_questions_are_told_from_keyword_queries():
+    for q in ("kapankah May Day pertama kali dilakukan", "قرآن چند سوره دارد", "Siapa yang merumuskan Pancasila ?",
+              "harga minyak dunia naik tajam setelah pengumuman OPEC", "why?"):
+        assert hybrid.is_question(q), q
+    for q in ("harga minyak", "انتخابات مجلس", "hubungan Iran dan Azerbaijan", '"kerja sama" AND Rusia'):
+        assert not hybrid.is_question(q), q
+
+
+def test_the_query_vector_computed_alongside_is_the_query_vector():
+    hybrid.forget_queries()
+    soon = hybrid.query_vector_soon("hubungan bilateral Iran dan Rusia")
+    vec = soon.result(timeout=60)
+    hybrid.forget_queries()
+    assert np.array_equal(vec, hybrid.query_vector("hubungan bilateral Iran dan Rusia"))
+    # Remembered now: answered without another thread or model call.
+    again = hybrid.query_vector_soon("hubungan bilateral Iran dan Rusia")
+    assert again.done() and np.array_equal(again.result(), vec)
+
+
+def test_fusion_scales_each_side_by_its_own_top():
+    # Two lexical matches (BM25F 10 and 5) and one document reached by meaning only.
+    p = {"lex_scores": np.array([10.0, 5.0, 0.0]), "lex_hit": np.array([True, True, False]),
+         "lex_rank": np.array([1.0, 2.0, np.inf]), "dense": np.array([0.70, 0.90, 0.80]),
+         "dense_rank": np.array([3.0, 1.0, 2.0]), "substitute": False,
+         "floor": 0.70, "top": 0.90, "lex_top": 10.0, "lex_floor": 0.0,
+         "l_mean": 7.5, "l_std": 2.5, "d_mean": 0.80, "d_std": 0.0816}
+    lin = hybrid.fuse(p, "linear", weight=0.2)
+    assert np.allclose(lin, [0.8 * 1.0 + 0.2 * 0.0, 0.8 * 0.5 + 0.2 * 1.0, 0.2 * 0.5])
+    z = hybrid.fuse(p, "zscore", weight=0.3)
+    assert np.allclose(z, [0.7 * 1 + 0.3 * (-0.10 / 0.0816), 0.7 * -1 + 0.3 * (0.10 / 0.0816), 0.7 * -3 + 0.0])
+    assert list(np.argsort(-z)) == [0, 1, 2]
+    # Weighted more, the meaning lifts the second match over the first.
+    assert list(np.argsort(-hybrid.fuse(p, "zscore", weight=0.6))) == [1, 0, 2]
 
 
 # -- the seeds' cross-language checks --------------------------------------------------
@@ -202,3 +246,33 @@ def test_a_stored_vector_is_the_vector_of_its_document(vector_index):
         fresh = embedding.embed_passages([embedding.passage_text(fields["title"], fields["text"])])[0]
         stored = view.snapshot.vector(int(view.rows[docnum]))
         assert float(fresh @ stored) > 0.999
+
+
+# -- more like this: the stored vectors' nearest ---------------------------------------
+
+
+def _doc_id(engine, prefix: str) -> str:
+    hits = engine.search(SearchRequest(q="Iran OR ایران", per_page=10, mode="lexical")).hits
+    return next(h.id for h in hits if h.id.startswith(prefix))
+
+
+def test_neighbours_are_the_nearest_stored_vectors(engine):
+    # 003, the Persian report on Iran and Azerbaijan, lies nearest the two Indonesian
+    # reports on Iran and Azerbaijan (000, 001), before those on Iran and Russia.
+    near = engine.neighbours(_doc_id(engine, "003"), 4)
+    prefixes = [d.split("_")[0] for d, _s in near]
+    assert set(prefixes[:2]) == {"000", "001"} and sorted(prefixes) == ["000", "001", "002", "004"]
+    scores = [s for _d, s in near]
+    assert scores == sorted(scores, reverse=True) and 0.5 < scores[0] <= 1.0
+    assert len(engine.neighbours(_doc_id(engine, "003"), 2)) == 2
+
+
+def test_article_lists_its_neighbours_first(engine):
+    similar = engine.article(_doc_id(engine, "003")).similar
+    assert {s["id"].split("_")[0] for s in similar[:2]} == {"000", "001"}
+
+
+def test_no_neighbours_without_vectors(seed_index):
+    plain = Engine(seed_index)
+    doc = plain.search(SearchRequest(q="Iran", per_page=1)).hits[0].id
+    assert plain.neighbours(doc, 3) == [] and plain.neighbours("no-such-id", 3) == []
