@@ -25,19 +25,31 @@ from tqdm import tqdm  # noqa: E402
 
 from bench import relevance  # noqa: E402
 
-# question_weight None: `weight` applies to every question (the eval sets are all
-# questions, search/hybrid.is_question); dense_k: the nearest documents per language.
+# Every setting applies to every question as given (hybrid.QUESTION_RULE is the
+# engine's default only); dense_k: the nearest documents per language.
 GRID = (
     [{"method": "rrf", "k": k, "weight": w} for k, w in ((10, 0.5), (60, 1.0))]
     + [{"method": "linear", "weight": w} for w in (0.1, 0.2, 0.3, 0.4, 0.5)]
     + [{"method": "linear", "weight": w, "dense_k": 200} for w in (0.2, 0.3)]
     + [{"method": "minmax", "weight": w} for w in (0.2, 0.3, 0.4, 0.5)]
     + [{"method": "zscore", "weight": w, "dense_k": dk} for dk in (100, 200) for w in (0.2, 0.3, 0.4, 0.5)]
+    # The words' confidence: a flat lexical list (no document singled out) gives meaning more say.
+    + [{"method": m, "weight": 0.2, "flat_weight": fw, "signal": "z", "confident_at": c}
+       for m in ("linear", "zscore") for fw in (0.4, 0.5) for c in (2.0, 3.0, 4.0)]
+    + [{"method": m, "weight": 0.2, "flat_weight": fw, "signal": "gap", "confident_at": c}
+       for m in ("linear", "zscore") for fw in (0.4, 0.5) for c in (0.1, 0.2, 0.3)]
 )
+# The last session's default and the rules that kept every source at or above
+# lexical on the first 400 questions per source (--short: the full dev half in minutes).
+SHORT = [{"method": "linear", "weight": 0.2}, {"method": "linear", "weight": 0.3}]  + [
+    {"method": "linear", "weight": 0.2, "flat_weight": fw, "signal": sig, "confident_at": c}
+    for sig, c, fw in (("z", 3.0, 0.4), ("gap", 0.1, 0.4), ("gap", 0.1, 0.5), ("gap", 0.2, 0.4))]
 
 
 def label(cfg: dict) -> str:
     k = f" K={cfg['dense_k']}" if cfg.get("dense_k", 100) != 100 else ""
+    if cfg.get("flat_weight") is not None:
+        k += f" flat({cfg['signal']}<{cfg['confident_at']:g}) w={cfg['flat_weight']:g}"
     if cfg["method"] == "rrf":
         return f"rrf k={cfg['k']:g} w={cfg['weight']:g}{k}"
     return f"{cfg['method']} w={cfg['weight']:g}{k}"
@@ -73,7 +85,6 @@ def sweep(ev, index_dir: Path, grid=GRID) -> dict[str, dict]:
             dk = cfg.pop("dense_k", hybrid.DENSE_K)
             if dk not in preps:
                 preps[dk] = hybrid.prepare(searcher, view, qvec, "hybrid", lexical, present, req, k=dk)
-            cfg.setdefault("question_weight", None)
             ranked = vectorized.union(list(hybrid.fused(preps[dk], cfg).values()))
             runs[name][qid] = [ids[d] for _s, d in ranked.top(relevance.TOP_K)]
         semantic = hybrid.prepare(searcher, view, qvec, "semantic", lexical, present, req)
@@ -94,6 +105,7 @@ def main(argv=None) -> int:
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--per-source", type=int, default=0, help="as bench/relevance.py --per-source")
     p.add_argument("--json", type=Path)
+    p.add_argument("--short", action="store_true", help="only the chosen rule and its neighbours (SHORT)")
     args = p.parse_args(argv)
     report = {}
     for lang in args.lang or relevance.EVAL_LANGS:
@@ -109,7 +121,7 @@ def main(argv=None) -> int:
             (index_dir / ".complete").touch()
         relevance.attach_vectors(ev, index_dir)
         relevance.preload_questions(ev)
-        results = sweep(ev, index_dir)
+        results = sweep(ev, index_dir, SHORT if args.short else GRID)
         sources = sorted(results["lexical"]["by_source"])
         print(f"{lang}: {len(ev.queries)} questions, {len(ev.docs)} passages; MRR@10")
         print(f"{'fusion':<22}" + "".join(f"{s:>10}" for s in sources) + f"{'macro':>10}{'min Δlex':>10}")

@@ -51,7 +51,9 @@ DENSE_K = 100
 FUSION = "linear"
 RRF_K = 60.0
 DENSE_WEIGHT = 0.2  # linear: share of the dense score; rrf: weight of the dense ranking's term
-QUESTION_WEIGHT: float | None = None  # the weight for questions (is_question); None: DENSE_WEIGHT
+# A question whose words single out no document (the best BM25F leads the second by
+# under a tenth) is one phrased unlike its answer: meaning gets twice the say.
+QUESTION_RULE = {"flat_weight": 0.4, "signal": "gap", "confident_at": 0.1}
 
 # Lintas's own syntax, which the model should not read; the rest (question marks,
 # parentheses) is part of how people ask.
@@ -222,7 +224,8 @@ def neighbours(searcher, view: _View | None, docnum: int, limit: int) -> list[tu
     return [(int(d), float(scores[d])) for d in top]
 
 
-def fuse(p: dict, method: str = FUSION, k: float = RRF_K, weight: float = DENSE_WEIGHT) -> np.ndarray:
+def fuse(p: dict, method: str = FUSION, k: float = RRF_K, weight: float = DENSE_WEIGHT,
+         flat_weight: float | None = None, confident_at: float = 0.0, signal: str = "z") -> np.ndarray:
     """Fused scores of one language's candidates (`p`: what _prepare_language gives).
 
     lex_scores / lex_rank: BM25F and 1-based rank among the lexical matches (0 and
@@ -234,8 +237,12 @@ def fuse(p: dict, method: str = FUSION, k: float = RRF_K, weight: float = DENSE_
     minmax: as linear, BM25F scaled between the DENSE_K-th match and the best, as
     the cosine is. zscore: each side as standard scores over its own top DENSE_K.
     When no candidate can match the words (another language), the dense part
-    stands in for the lexical one.
+    stands in for the lexical one. flat_weight: the weight when the words single
+    out no document (`signal` below confident_at; z: the best BM25F's standard
+    score over the top k, gap: its lead over the second, relative).
     """
+    if flat_weight is not None and not p["substitute"] and p[signal] < confident_at:
+        weight = flat_weight
     dense, ok = p["dense"], np.isfinite(p["dense"])
     # A document without a vector yet (the embedding pass lags the commit) takes its
     # lexical standing for its dense one, rather than ranking as if it meant nothing.
@@ -346,10 +353,8 @@ def prepare(searcher, view: _View, qvec: np.ndarray, mode: str, lexical: dict[st
 
 def fused(prep: Prepared, fusion: dict | None = None) -> dict[str, vectorized.Matches]:
     """Each language's candidates with their fused scores, as the lexical path's matches."""
-    fusion = dict(fusion or {})
-    question_weight = fusion.pop("question_weight", QUESTION_WEIGHT)
-    if prep.question and question_weight is not None:
-        fusion["weight"] = question_weight
+    # The chosen rule, unless the caller (the sweep) gives its own parameters.
+    fusion = dict(fusion) if fusion else dict(QUESTION_RULE if prep.question else {})
     out = {}
     for lang, p in prep.lists.items():
         if prep.mode == "semantic":
@@ -403,9 +408,11 @@ def _prepare_language(cand, lex_ids, lex_sc, dense_all, allowed_ids, mode, k=DEN
         out.update(lex_rank=np.where(lex_hit, ranks_of(lex_scores, l_top), np.inf),
                    lex_top=float(l_top[0]), lex_floor=float(l_top[-1]) if len(l_top) >= k else 0.0,
                    l_mean=float(l_top.mean()), l_std=_std(l_top))
+        out["z"] = (out["lex_top"] - out["l_mean"]) / out["l_std"] if len(l_top) > 2 else np.inf
+        out["gap"] = (l_top[0] - l_top[1]) / l_top[0] if len(l_top) > 1 and l_top[0] > 0 else np.inf
     else:
         # The words reach no document of this language: meaning stands in for them.
-        out.update(lex_rank=dense_rank, lex_top=1.0, lex_floor=0.0, l_mean=0.0, l_std=1.0)
+        out.update(lex_rank=dense_rank, lex_top=1.0, lex_floor=0.0, l_mean=0.0, l_std=1.0, z=np.inf, gap=np.inf)
     return out
 
 
