@@ -43,7 +43,8 @@ GRID = (
 # lexical on the first 400 questions per source (--short: the full dev half in minutes).
 SHORT = [{"method": "linear", "weight": 0.2}, {"method": "linear", "weight": 0.3}]  + [
     {"method": "linear", "weight": 0.2, "flat_weight": fw, "signal": sig, "confident_at": c}
-    for sig, c, fw in (("z", 3.0, 0.4), ("gap", 0.1, 0.4), ("gap", 0.1, 0.5), ("gap", 0.2, 0.4))]
+    for sig, c, fw in (("z", 3.0, 0.4), ("gap", 0.1, 0.4), ("gap", 0.1, 0.5), ("gap", 0.2, 0.4),
+                       ("gapd", 0.1, 0.4), ("gapd", 0.1, 0.5))]
 
 
 def label(cfg: dict) -> str:
