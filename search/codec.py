@@ -1,20 +1,25 @@
 """Every private name of Whoosh's on-disk format (codec whoosh3) that Lintas reads.
 
 search/postings.py decodes whole posting lists and length columns into numpy
-arrays, which Whoosh offers no public way to do. Everything it needs from
+arrays, and search/sidecar_build.py reads a whole segment's postings to write
+its sidecar, which Whoosh offers no public way to do. Everything they need from
 Whoosh's internals goes through this module, so that a Whoosh upgrade that moves
-them breaks here, in one place, and tests/search/test_vectorized.py (numpy path
-against Whoosh's matchers) says so.
+them breaks here, in one place, and tests/search/test_vectorized.py and
+tests/search/test_sidecar.py (numpy paths against Whoosh's matchers) say so.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import pickle
+import struct
 import zlib
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, _lenfield
+from whoosh.index import _DEF_INDEX_NAME, TOC
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import _length_byte_cache
 
@@ -23,6 +28,8 @@ from whoosh.util.numeric import _length_byte_cache
 LENGTH_OF_BYTE = _length_byte_cache
 # A Characters/Positions value starts with an int (the term frequency).
 VALUE_HEADER = _INT_SIZE
+# A block's byte length (negative for a list's last block), as Whoosh's StructFile writes it.
+_BLOCK_LENGTH = struct.Struct("!i")
 
 
 class Block(NamedTuple):
@@ -34,6 +41,7 @@ class Block(NamedTuple):
     offset: int  # file offset of the block's data (ids, weights, values)
     size: int  # bytes of that data
     compression: int  # zlib level, 0 = none
+    values: tuple | None  # the postings' stored values (encoded positions/characters)
 
 
 def term_matcher(leaf, fieldname: str, btext: bytes):
@@ -51,9 +59,9 @@ def blocks(matcher) -> Iterator[Block] | None:
 def _blocks(m) -> Iterator[Block]:
     while not m._atend:
         m._read_data()
-        deltas, weights, _values = m._data
+        deltas, weights, values = m._data
         yield Block(deltas, weights, m._blocklength, m._dataoffset,
-                    m._nextoffset - m._dataoffset, m._compression)
+                    m._nextoffset - m._dataoffset, m._compression, values)
         m._next_block()
 
 
@@ -81,3 +89,96 @@ def unpickle_value(value: bytes):
     if value[-1:] != b".":
         value += b"."
     return pickle.loads(value[VALUE_HEADER:])
+
+
+def unpickle_values(values) -> list[list]:
+    """Many Positions/Characters values at once: one pickle.loads for all of them.
+
+    Each value is an int header and a protocol-2 pickle of a list (its STOP
+    sometimes dropped); their bodies laid end to end between MARK and LIST are
+    one pickle of the list of those lists, which C unpickles in one call instead
+    of one call per posting (the memo slots each one reuses are never read back).
+    """
+    body = b"".join(v[VALUE_HEADER:-1] if v[-1:] == b"." else v[VALUE_HEADER:] for v in values)
+    return pickle.loads(b"(" + body + b"l.")
+
+
+class RawBlock(NamedTuple):
+    """One block of a posting list, decoded, for reading a segment whole."""
+
+    ids: object  # docnums (a list inlined in its term info) or docnum deltas (a block)
+    deltas: bool  # whether `ids` are deltas from the block's start (0)
+    weights: object  # None (all 1), one float for all, or a sequence
+    length: int
+    values: tuple  # encoded positions/characters per posting
+
+
+def field_postings(leaf, fieldname: str) -> Iterator[tuple[bytes, list[RawBlock]]]:
+    """Every term of a field in term order, with its posting blocks.
+
+    One pass over the term index and one read per posting list, not a term
+    lookup and a matcher per term (two thirds of reading a segment whole).
+    """
+    terms = leaf._terms
+    postfile = terms._postfile
+    for (fname, btext), info in terms.items_from(fieldname, b""):
+        if fname != fieldname:
+            return
+        if info.is_inlined():
+            ids, weights, values = info.inlined_postings()
+            yield btext, [RawBlock(list(ids), False, list(weights), len(ids), tuple(values))]
+            continue
+        length = info._length
+        if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps unpack's 1-tuple
+            (length,) = length
+        yield btext, list(_raw_blocks(postfile.get(info._offset, length)))
+
+
+def _raw_blocks(data: bytes) -> Iterator[RawBlock]:
+    pos = len(WHOOSH3_HEADER_MAGIC)  # a block list starts with the magic tag
+    buf = io.BytesIO(data)
+    while pos < len(data):
+        (length,) = _BLOCK_LENGTH.unpack_from(data, pos)
+        pos += _BLOCK_LENGTH.size
+        end = pos + abs(length)
+        buf.seek(pos)
+        count, _maxid, _maxweight, compression, _minlen, _maxlen = pickle.load(buf)
+        block = data[buf.tell():end]
+        if compression:
+            block = zlib.decompress(block)
+        deltas, weights, values = pickle.loads(block)
+        yield RawBlock(deltas, True, weights, count, values)
+        pos = end
+        if length < 0:  # the last block
+            return
+
+
+# -- the segment files a sidecar sits beside
+
+# Whoosh's commit deletes every file named "<segment id>.<anything>" of a segment
+# the new generation no longer has (whoosh.index.clean_files): a sidecar so named
+# goes with its segment when a merge replaces it, with no hook of ours.
+_SEGMENT_FILE = TOC._segment_pattern(_DEF_INDEX_NAME)
+
+
+def segment_folder(leaf) -> str | None:
+    """The directory of a segment's files; None when they are not plain files
+    (a compound segment, an in-memory index)."""
+    if leaf.segment().is_compound():
+        return None
+    return getattr(leaf.storage(), "folder", None)
+
+
+def segment_fingerprint(leaf) -> list[int]:
+    """Sizes of a segment's term and posting files: a cheap check, beside its id,
+    that a sidecar was derived from these very files."""
+    folder = segment_folder(leaf)
+    seg = leaf.segment()
+    return [os.path.getsize(os.path.join(folder, seg.make_filename(ext)))
+            for ext in (W3Codec.TERMS_EXT, W3Codec.POSTS_EXT)]
+
+
+def segment_of_file(name: str) -> str | None:
+    """The segment id a file of the index directory belongs to, by Whoosh's naming."""
+    m = _SEGMENT_FILE.match(name)
+    return m.group(1) if m else None

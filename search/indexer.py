@@ -24,7 +24,7 @@ from whoosh.writing import CLEAR
 
 from analyzers import detect_lang
 
-from . import dedup, storage, xtables
+from . import dedup, sidecar_build, storage, xtables
 from .documents import Document, LoadError, iter_documents
 from .errors import IndexBusy, IndexVersionMismatch
 from .formats import Skipped
@@ -138,6 +138,7 @@ class Indexer:
             raise
         writer.commit()
         self._save_sidecars(ix)
+        sidecar_build.sync(self.index_dir)
         return count
 
     # -- internals
@@ -246,9 +247,13 @@ class Indexer:
             writer.commit()
         else:
             writer.cancel()
+            # Nothing new, but a missing or damaged sidecar is still written again.
+            sidecar_build.sync(self.index_dir)
             return report
         # The cross-script key tables of this generation, built once here for every server.
         self._save_sidecars(ix)
+        # The posting arrays every searcher reads (search/sidecar.py), once per run like the tables.
+        sidecar_build.sync(self.index_dir)
         return report
 
 

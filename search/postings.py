@@ -1,40 +1,29 @@
-"""Posting lists and field lengths of one Whoosh segment, decoded into numpy arrays.
+"""Posting lists and field lengths of one Whoosh segment, as numpy arrays.
 
 Whoosh scores a query by stepping its matchers one posting at a time in Python
 (about a microsecond a posting, and the common words of a news corpus have tens
-of thousands). Read whole, a posting list is a few zlib'd pickles per 128
-postings; decoded into arrays, BM25 over it is one vectorized expression
+of thousands). As arrays, BM25 over a list is one vectorized expression
 (search/vectorized.py).
 
-A segment never changes once written (deletions are kept beside it), so what is
-decoded here is cached per process by segment id, shared by every thread and
-searcher, and dropped least-recently-used past a byte budget.
+The arrays come from the segment's sidecar (search/sidecar.py): views of a
+memory-mapped file that every worker and thread shares through the page cache,
+with nothing to decode. A segment without a usable sidecar (an index written
+before sidecars, one being rewritten) has its lists decoded from Whoosh's own
+blocks on each read, slower but the same: tests/search/test_sidecar.py holds the
+two equal.
 """
 
 from __future__ import annotations
 
 import bisect
 import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
-from cachetools import LRUCache
 from whoosh import formats
 
-from . import codec
-
-# Decoded postings kept per process (ids and term frequencies, 5 bytes a posting).
-# 100k news articles hold ~30M postings; the words queried again and again are a
-# small, hot part of them. Every server worker has its own: the sum counts in
-# the server's memory.
-CACHE_BYTES = 16 * 1024 * 1024
-# Decoded blocks of stored values (character spans): phrases check positions and
-# snippets mark words in the same few blocks of common words, query after query.
-BLOCK_CACHE_BYTES = 6 * 1024 * 1024
-
-# Segments whose length columns stay decoded (one float per document and field);
-# segments merged away leave their entries behind until they fall out.
-LENGTH_COLUMNS = 256
+from . import codec, sidecar
 
 # Whoosh stores a field's length per document as one byte on a log scale.
 _BYTE_TO_LENGTH = np.asarray(codec.LENGTH_OF_BYTE, dtype=np.float64)
@@ -42,45 +31,14 @@ _BYTE_TO_LENGTH = np.asarray(codec.LENGTH_OF_BYTE, dtype=np.float64)
 
 @dataclass(frozen=True)
 class PostingList:
-    ids: np.ndarray  # segment docnums, ascending (int32)
-    tfs: np.ndarray  # term frequency per posting (uint8 when whole and small, else float32)
-    # (first posting, file offset, length, compression) of each block's data, to
-    # fetch a posting's stored value (character spans) without walking the list.
-    blocks: tuple[tuple[int, int, int, int], ...]
-
-    @property
-    def nbytes(self) -> int:
-        return self.ids.nbytes + self.tfs.nbytes + 100 * len(self.blocks)
-
-
-class _SharedLRU:
-    """A least-recently-used cache under a byte budget, shared by every thread."""
-
-    def __init__(self, budget: int):
-        self.budget = budget
-        self._items = LRUCache(budget, getsizeof=lambda item: item[1])
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            return self._items.get(key)
-
-    def put(self, key, value, nbytes: int):
-        if nbytes > self.budget // 4:
-            return  # one huge list must not flush everything else
-        with self._lock:
-            if key not in self._items:
-                self._items[key] = (value, nbytes)
-
-    def clear(self):
-        with self._lock:
-            self._items.clear()
-
-
-_postings = _SharedLRU(CACHE_BYTES)
-_blocks = _SharedLRU(BLOCK_CACHE_BYTES)
-_lengths: LRUCache = LRUCache(LENGTH_COLUMNS)
-_lengths_lock = threading.Lock()
+    ids: np.ndarray  # segment docnums, ascending
+    tfs: np.ndarray  # term frequency (weight) per posting
+    # Whoosh's blocks: (first posting, file offset, length, compression) of each
+    # block's data, to fetch a posting's stored value without walking the list.
+    blocks: tuple[tuple[int, int, int, int], ...] = ()
+    # From a sidecar: the field's arrays, and this list's first posting in them.
+    field: sidecar.FieldPostings | None = None
+    first: int = 0
 
 
 def segment_key(leaf) -> str:
@@ -91,15 +49,27 @@ def segment_key(leaf) -> str:
 
 def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
     """The whole posting list of a term in one segment (deleted documents included)."""
-    key = (segment_key(leaf), fieldname, btext)
-    hit = _postings.get(key)
-    if hit is not None:
-        return hit[0]
+    fp = _sidecar_field(leaf, fieldname)
+    if fp is not None:
+        t = fp.find(btext)
+        if t < 0:
+            return None
+        a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
+        tfs = fp.tfs[a:b] if fp.tfs is not None else np.diff(fp.occ[a:b + 1])
+        return PostingList(fp.ids[a:b], tfs, field=fp, first=a)
+    return whoosh_postings(leaf, fieldname, btext)
+
+
+def whoosh_postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
+    """The posting list decoded from Whoosh's own blocks (a segment without sidecar)."""
     if (fieldname, btext) not in leaf:
         return None
-    plist = _decode(codec.term_matcher(leaf, fieldname, btext))
-    _postings.put(key, plist, plist.nbytes)
-    return plist
+    return _decode(codec.term_matcher(leaf, fieldname, btext))
+
+
+def _sidecar_field(leaf, fieldname: str) -> sidecar.FieldPostings | None:
+    found = sidecar.of(leaf)
+    return None if found is None else found.fields.get(fieldname)
 
 
 def _decode(m) -> PostingList:
@@ -110,7 +80,7 @@ def _decode(m) -> PostingList:
             ids.append(m.id())
             tfs.append(m.weight())
             m.next()
-        return PostingList(np.asarray(ids, np.int32), np.asarray(tfs, np.float32), ())
+        return PostingList(np.asarray(ids, np.int32), np.asarray(tfs, np.float32))
     ids, tfs, blocks = [], [], []
     start = 0
     for block in stored:
@@ -124,22 +94,26 @@ def _decode(m) -> PostingList:
             tfs.append(np.asarray(block.weights, np.float32))
         blocks.append((start, block.offset, block.size, block.compression))
         start += n
-    return PostingList(np.concatenate(ids), _compact(np.concatenate(tfs)), tuple(blocks))
+    return PostingList(np.concatenate(ids), np.concatenate(tfs), tuple(blocks))
 
 
-def _compact(tfs: np.ndarray) -> np.ndarray:
-    """Whole term frequencies under 256 (nearly all) in one byte each, not four: the
-    cache then holds 60% more postings in the same memory."""
-    if len(tfs) and tfs.max() < 256 and np.array_equal(tfs, np.floor(tfs)):
-        return tfs.astype(np.uint8)
-    return tfs
+def lengths_of(leaf, fieldname: str, ids: np.ndarray) -> np.ndarray:
+    """The lengths in a field of the documents `ids`, as Whoosh's scorers see them."""
+    fp = _sidecar_field(leaf, fieldname)
+    if fp is not None and fp.lengths is not None:
+        return _BYTE_TO_LENGTH[fp.lengths[ids]]
+    return _whoosh_lengths(leaf, fieldname)[ids]
 
 
-def field_lengths(leaf, fieldname: str) -> np.ndarray:
-    """Every document's length in a field, as Whoosh's scorers see it (decoded byte)."""
-    key = (segment_key(leaf), fieldname)
+# Length columns decoded from Whoosh, per segment reader (segments with no sidecar
+# only): they go with their reader.
+_lengths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lengths_lock = threading.Lock()
+
+
+def _whoosh_lengths(leaf, fieldname: str) -> np.ndarray:
     with _lengths_lock:
-        found = _lengths.get(key)
+        found = _lengths.get(leaf, {}).get(fieldname)
     if found is not None:
         return found
     codes = np.zeros(leaf.doc_count_all(), np.uint8)
@@ -148,7 +122,7 @@ def field_lengths(leaf, fieldname: str) -> np.ndarray:
         codes[:len(raw)] = np.frombuffer(raw, np.uint8)
     lengths = _BYTE_TO_LENGTH[codes]
     with _lengths_lock:
-        _lengths[key] = lengths
+        _lengths.setdefault(leaf, {})[fieldname] = lengths
     return lengths
 
 
@@ -162,22 +136,45 @@ def live_mask(leaf) -> np.ndarray | None:
     return mask
 
 
-def value_at(leaf, fieldname: str, plist: PostingList, index: int):
-    """The stored value (encoded positions/characters) of posting `index` of a list."""
-    return values_at(leaf, fieldname, plist, [index])[0]
+def positions_of(leaf, fieldname: str, plist: PostingList, indexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) of every position of the postings `indexes` (ascending) of a
+    list, owner = index into `indexes`: what a phrase intersects."""
+    fp = plist.field
+    if fp is None or fp.pos is None:
+        fmt = leaf.schema[fieldname].format
+        return positions(fmt, values_at(leaf, fieldname, plist, np.asarray(indexes).tolist()))
+    g = plist.first + np.asarray(indexes, np.int64)
+    lo = fp.occ[g].astype(np.int64)
+    counts = fp.occ[g + 1].astype(np.int64) - lo
+    owner = np.repeat(np.arange(len(g)), counts)
+    # Each posting's occurrences are a run from its `lo`: the runs laid end to end.
+    at = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return owner, fp.pos[at].astype(np.int64)
+
+
+def spans_at(leaf, fieldname: str, plist: PostingList, index: int) -> list[tuple[int, int, int]]:
+    """(position, start char, end char) of every occurrence in posting `index` of a list."""
+    fp = plist.field
+    if fp is None or fp.starts is None:
+        decode = leaf.schema[fieldname].format.decoder("characters")
+        return decode(values_at(leaf, fieldname, plist, [index])[0])
+    g = plist.first + index
+    a, b = int(fp.occ[g]), int(fp.occ[g + 1])
+    starts = fp.starts[a:b].astype(np.int64)
+    ends = starts + fp.lens[a:b]
+    return list(zip(fp.pos[a:b].tolist(), starts.tolist(), ends.tolist()))
 
 
 def values_at(leaf, fieldname: str, plist: PostingList, indexes) -> list:
-    """The stored values of the postings `indexes` (ascending) of a list, each block read once."""
+    """Whoosh's stored values (encoded positions/characters) of the postings `indexes`
+    (ascending) of a list decoded from Whoosh, each block read once."""
     if not plist.blocks:
-        raise LookupError("an inlined posting list keeps no block offsets")
+        raise LookupError("an inlined or sidecar posting list keeps no block offsets")
     size = leaf.schema[fieldname].format.fixed_value_size()
     if size is not None and size >= 0:
         raise LookupError("fixed-size values are not kept per posting")
-    segment = segment_key(leaf)
     blocks = plist.blocks
     out = []
-    b = -1
     values = first = None
     end = -1
     for index in indexes:
@@ -185,7 +182,7 @@ def values_at(leaf, fieldname: str, plist: PostingList, indexes) -> list:
             b = bisect.bisect_right(blocks, (index, _MAX)) - 1
             first, offset, length, compression = blocks[b]
             end = blocks[b + 1][0] if b + 1 < len(blocks) else _MAX
-            values = _block_values(leaf, segment, offset, length, compression)
+            values, _size = codec.block_values(leaf, offset, length, compression)
         out.append(values[index - first])
     return out
 
@@ -194,14 +191,14 @@ def positions(format_, values: list) -> tuple[np.ndarray, np.ndarray]:
     """(owner, position) of every position stored in `values`, owner = index into `values`.
 
     Whoosh stores a posting's positions as a pickled list of deltas (Positions)
-    or of (position, start, end) deltas (Characters). Unpickling stays per
-    posting; the running sums that turn deltas into positions are vectorized.
+    or of (position, start, end) deltas (Characters): unpickled in one call
+    (codec.unpickle_values), the running sums vectorized.
     """
     if type(format_) not in (formats.Positions, formats.Characters):
         lists = [format_.decoder("positions")(v) for v in values]
         owner = np.repeat(np.arange(len(lists)), [len(p) for p in lists])
         return owner, np.asarray([p for pos in lists for p in pos], np.int64)
-    lists = [codec.unpickle_value(v) for v in values]
+    lists = codec.unpickle_values(values)
     if type(format_) is formats.Positions:
         deltas = [d for codes in lists for d in codes]
     else:  # Characters: (position, start, end) deltas
@@ -216,18 +213,6 @@ def positions(format_, values: list) -> tuple[np.ndarray, np.ndarray]:
     before[inner] = running[starts[inner] - 1]
     owner = np.repeat(np.arange(len(lists)), counts)
     return owner, running - before[owner]
-
-
-def _block_values(leaf, segment: str, offset: int, length: int, compression: int):
-    key = (segment, offset)
-    hit = _blocks.get(key)
-    if hit is not None:
-        return hit[0]
-    values, pickled = codec.block_values(leaf, offset, length, compression)
-    # In memory, a tuple of small bytes objects: about four times its pickle
-    # (measured with tracemalloc at 100k documents).
-    _blocks.put(key, values, 4 * pickled + 64)
-    return values
 
 
 _MAX = float("inf")

@@ -60,7 +60,6 @@ def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> lis
     # term up in every segment.
     leaf, docnum = _segment_of(reader, docnum)
     field = leaf.schema[fieldname]
-    decode = field.format.decoder("characters")
     spans = []
     for term in terms:
         try:
@@ -69,11 +68,11 @@ def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> lis
             continue
         if plist is None:
             continue
-        # The query's own posting lists, already decoded to rank it: one binary
-        # search and one block's values, instead of a matcher walking the list.
+        # The query's own posting lists, as it was ranked: one binary search and
+        # the posting's spans, instead of a matcher walking the list.
         i = int(np.searchsorted(plist.ids, docnum))
         if i < len(plist.ids) and plist.ids[i] == docnum:
-            for _pos, start, end in decode(postings.value_at(leaf, fieldname, plist, i)):
+            for _pos, start, end in postings.spans_at(leaf, fieldname, plist, i):
                 spans.append((start, end, term))
     spans.sort()
     return spans

@@ -183,7 +183,6 @@ def _phrase(q: wq.Phrase, leaf, stats: TermStats):
         if not len(ids):
             return _EMPTY_IDS, _EMPTY_SCORES
     where = [np.searchsorted(p.ids, ids) for p in plists]
-    fmt = leaf.schema[q.fieldname].format
     # A phrase starts at s in a document when word i is at s + i for every i: per
     # word, the (candidate, s) pairs it allows, intersected over the words.
     starts = None
@@ -192,7 +191,7 @@ def _phrase(q: wq.Phrase, leaf, stats: TermStats):
         if time.perf_counter() > stats.deadline:
             starts = None
             break
-        owner, pos = postings.positions(fmt, postings.values_at(leaf, q.fieldname, p, w.tolist()))
+        owner, pos = postings.positions_of(leaf, q.fieldname, p, w)
         pairs = np.unique(owner * _POSITIONS + (pos - i + n))
         starts = pairs if starts is None else np.intersect1d(starts, pairs, assume_unique=True)
         if not len(starts):
@@ -226,7 +225,7 @@ def _bm25(plist, index, leaf, fieldname: str, text: str, stats: TermStats) -> np
     scores with (search.bm25), so that the floats come out identical."""
     idf, avgfl, B, K1, delta = stats(fieldname, text)
     tf = plist.tfs[index].astype(np.float64)
-    fl = postings.field_lengths(leaf, fieldname)[plist.ids[index]]
+    fl = postings.lengths_of(leaf, fieldname, plist.ids[index])
     return bm25_plus(idf, tf, fl, avgfl, B, K1, delta)
 
 

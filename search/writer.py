@@ -36,7 +36,7 @@ from whoosh.reading import SegmentReader
 
 from analyzers import detect_lang
 
-from . import dedup, storage
+from . import dedup, sidecar_build, storage
 from .documents import Document, LoadError
 from .formats import Skipped
 from .indexer import IndexReport, content_hash, to_fields
@@ -139,6 +139,9 @@ class IndexWriter:
     def start(self) -> None:
         """Begin as the writer: whatever came after the last checkpoint is applied again."""
         self.queue.rewind()
+        if storage.exists(self.index_dir):
+            # An index written before sidecars, or one a crash left without some.
+            sidecar_build.sync(self.index_dir)
 
     def checkpoint(self) -> None:
         """fsync the index files written since the last checkpoint, then drop the ops they hold."""
@@ -182,6 +185,7 @@ class IndexWriter:
         finally:
             clusterer.close()
         writer.commit(mergetype=merge_live)
+        sidecar_build.sync(self.index_dir)
 
     def _one_by_one(self, ix, pending: list[Pending]) -> list[tuple[int, str, str]]:
         failures = []

@@ -141,11 +141,12 @@ def test_top_breaks_ties_by_lower_docnum():
 
 
 def test_posting_lists_decode_to_whooshs_own(engine):
+    # The decoding of segments without sidecar (test_sidecar.py holds the sidecar's).
     reader = engine.searchers.searcher().reader()
     for leaf, _offset in reader.leaf_readers():
         for fieldname in ("body_id", "body_fa"):
             for btext in list(leaf.lexicon(fieldname))[:60]:
-                plist = postings.postings(leaf, fieldname, btext)
+                plist = postings.whoosh_postings(leaf, fieldname, btext)
                 m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
                 ids, tfs, values = [], [], []
                 while m.is_active():
@@ -155,7 +156,7 @@ def test_posting_lists_decode_to_whooshs_own(engine):
                     m.next()
                 assert plist.ids.tolist() == ids
                 assert plist.tfs.tolist() == tfs
-                assert [postings.value_at(leaf, fieldname, plist, i) for i in range(len(ids))] == values
+                assert postings.values_at(leaf, fieldname, plist, range(len(ids))) == values
 
 
 def test_past_the_deadline_terms_count_as_absent(engine):
@@ -173,18 +174,10 @@ def test_positions_equal_whooshs_decoders(engine):
         for fieldname in ("body_id", "title_id", "body_fa", "title_fa"):
             fmt = leaf.schema[fieldname].format
             for btext in list(leaf.lexicon(fieldname))[:40]:
-                plist = postings.postings(leaf, fieldname, btext)
+                plist = postings.whoosh_postings(leaf, fieldname, btext)
                 values = postings.values_at(leaf, fieldname, plist, range(len(plist.ids)))
                 owner, pos = postings.positions(fmt, values)
                 expected = [(j, p) for j, v in enumerate(values) for p in fmt.decoder("positions")(v)]
                 assert list(zip(owner.tolist(), pos.tolist())) == expected
                 checked += len(expected)
     assert checked > 100
-
-
-def test_whole_small_frequencies_take_one_byte():
-    import numpy as np
-
-    assert postings._compact(np.array([1, 3, 255], np.float32)).dtype == np.uint8
-    assert postings._compact(np.array([1, 256], np.float32)).dtype == np.float32
-    assert postings._compact(np.array([1, 2.5], np.float32)).dtype == np.float32

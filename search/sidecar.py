@@ -1,0 +1,268 @@
+"""A segment's posting sidecar: its posting lists as flat arrays, memory-mapped.
+
+Whoosh keeps a posting list as zlib'd pickles of 128 postings, and each
+posting's positions as a pickle of its own: every process that reads one pays
+the decoding, and keeps what it decoded in its own memory. The sidecar holds the
+same lists (doc ids, term frequencies, positions, character spans) as plain
+arrays, per field, with a sorted term directory. Opened with mmap, it costs no
+decoding at all, and every worker and thread of a server reads one copy: the
+kernel's page cache.
+
+One file per segment, `<segment id>.sidecar` in the index directory, derived
+from the segment (search/sidecar_build.py writes it at commit time). Whoosh
+stays the index of record: a sidecar that is missing, truncated, corrupt or of
+another segment is not used (search/postings.py then decodes Whoosh's own
+lists) until the next commit or `lintas index` writes it again.
+
+Layout: MAGIC, a u32 header length, a JSON header (segment id, document count,
+the segment files' sizes, the CRC-32 of the arrays, where each array is), then
+the arrays, each at a 64-byte boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import threading
+import time
+import weakref
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import codec
+
+EXT = ".sidecar"
+MAGIC = b"LINTASPS"
+VERSION = 1
+ALIGN = 64
+KEY_BYTES = 16  # the term directory's fixed-width keys: a term's first 16 bytes
+# Seconds before a segment whose sidecar was missing or bad is looked at again
+# (the writer may have written it since).
+RECHECK_EVERY = 5.0
+
+
+class BadSidecar(Exception):
+    """A sidecar that does not match its segment, or is damaged: never used."""
+
+
+def path_for(folder: str | Path, segment_id: str) -> Path:
+    return Path(folder) / f"{segment_id}{EXT}"
+
+
+def expected(leaf) -> dict:
+    """What a sidecar of this segment must say about it."""
+    seg = leaf.segment()
+    return {"segment": seg.segment_id(), "docs": seg.doc_count_all(),
+            "files": codec.segment_fingerprint(leaf)}
+
+
+# -- writing
+
+
+def write(path: Path, identity: dict, fields: dict[str, dict[str, np.ndarray]]) -> None:
+    """Write a sidecar atomically: a temporary file, fsynced, renamed over `path`.
+
+    A process killed mid-write leaves a temporary file (removed by the next
+    sync), never a sidecar that lies.
+    """
+    table, offset = {}, 0
+    for fname, arrays in fields.items():
+        for name, arr in arrays.items():
+            offset = _aligned(offset)
+            table[f"{fname}/{name}"] = [arr.dtype.str, offset, list(arr.shape)]
+            offset += arr.nbytes
+    crc = 0
+    for arrays in fields.values():
+        for arr in arrays.values():
+            crc = zlib.crc32(_padded(arr), crc)
+    header = json.dumps({"version": VERSION, **identity, "arrays": table, "payload": offset,
+                         "crc32": crc}).encode()
+    start = _aligned(len(MAGIC) + 4 + len(header))
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(MAGIC + struct.pack("<I", len(header)) + header)
+            f.write(b"\0" * (start - f.tell()))
+            for arrays in fields.values():
+                for arr in arrays.values():
+                    f.write(_padded(arr))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _aligned(n: int) -> int:
+    return -(-n // ALIGN) * ALIGN
+
+
+def _padded(arr: np.ndarray) -> bytes:
+    """An array's bytes, zero-padded to the next 64-byte boundary (the next array's start)."""
+    data = np.ascontiguousarray(arr).tobytes()
+    return data + b"\0" * (_aligned(len(data)) - len(data))
+
+
+def _fsync_dir(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# -- reading
+
+
+@dataclass(frozen=True)
+class FieldPostings:
+    """One field's arrays in a sidecar (views of the mapped file)."""
+
+    keys: np.ndarray  # S16, sorted: each term's first 16 bytes
+    term_bytes: np.ndarray  # uint8: every term, end to end
+    term_starts: np.ndarray  # int64 (terms + 1): where each term starts in term_bytes
+    post_starts: np.ndarray  # int64 (terms + 1): each term's first posting
+    ids: np.ndarray  # per posting: segment docnum, ascending within a term
+    tfs: np.ndarray | None  # per posting: weight, where it is not the number of positions
+    occ: np.ndarray  # per posting + 1: its first occurrence in pos/starts/lens
+    pos: np.ndarray | None  # per occurrence: token position
+    starts: np.ndarray | None  # per occurrence: first character (Characters fields)
+    lens: np.ndarray | None  # per occurrence: characters (Characters fields)
+    lengths: np.ndarray | None  # per document: Whoosh's length byte of the field
+
+    def find(self, btext: bytes) -> int:
+        """The term's index in the directory, -1 if the segment does not hold it."""
+        key = np.bytes_(btext[:KEY_BYTES])
+        i = int(np.searchsorted(self.keys, key))
+        n = len(self.keys)
+        while i < n and self.keys[i] == key:
+            a, b = self.term_starts[i], self.term_starts[i + 1]
+            if self.term_bytes[a:b].tobytes() == btext:
+                return i
+            i += 1
+        return -1
+
+
+class Sidecar:
+    """An opened, validated sidecar: per field, its FieldPostings."""
+
+    def __init__(self, path: Path, header: dict, mapped: np.memmap, base: int):
+        self.path = path
+        self.header = header
+        self.fields: dict[str, FieldPostings] = {}
+        arrays: dict[str, dict[str, np.ndarray]] = {}
+        for key, (dtype, offset, shape) in header["arrays"].items():
+            fname, name = key.split("/")
+            count = int(np.prod(shape)) if shape else 1
+            arr = np.frombuffer(mapped, np.dtype(dtype), count, base + offset).reshape(shape)
+            arrays.setdefault(fname, {})[name] = arr
+        for fname, a in arrays.items():
+            self.fields[fname] = FieldPostings(
+                a["keys"], a["term_bytes"], a["term_starts"], a["post_starts"], a["ids"],
+                a.get("tfs"), a["occ"], a.get("pos"), a.get("starts"), a.get("lens"), a.get("lengths"))
+
+
+def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
+    """Open and check a sidecar; BadSidecar if it is not the one `want` describes,
+    truncated, or (with `verify`) its arrays do not have their checksum.
+
+    The checksum is read with plain reads, not through the mapping: a mapped
+    page a process has touched counts in its RSS, and a search touches only the
+    few pages of the lists it reads.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(MAGIC) + 4)
+            if len(head) < len(MAGIC) + 4 or head[:len(MAGIC)] != MAGIC:
+                raise BadSidecar(f"{path.name}: not a sidecar (or truncated)")
+            (hlen,) = struct.unpack("<I", head[len(MAGIC):])
+            try:
+                header = json.loads(f.read(hlen))
+            except ValueError:
+                raise BadSidecar(f"{path.name}: unreadable header") from None
+            base = _aligned(len(MAGIC) + 4 + hlen)
+            if header.get("version") != VERSION:
+                raise BadSidecar(f"{path.name}: format version {header.get('version')}")
+            size = os.fstat(f.fileno()).st_size
+            if size != base + _aligned(header["payload"]):
+                raise BadSidecar(f"{path.name}: {size} bytes, not {base + _aligned(header['payload'])}")
+            if want is not None:
+                for k, v in want.items():
+                    if header.get(k) != v:
+                        raise BadSidecar(f"{path.name}: {k} is {header.get(k)!r}, the segment's {v!r}")
+            if verify:
+                f.seek(base)
+                crc = 0
+                while chunk := f.read(1 << 20):
+                    crc = zlib.crc32(chunk, crc)
+                if crc != header["crc32"]:
+                    raise BadSidecar(f"{path.name}: checksum mismatch")
+        mapped = np.memmap(path, np.uint8, mode="r")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BadSidecar(f"{path.name}: {type(e).__name__}: {e}") from None
+    return Sidecar(path, header, mapped, base)
+
+
+# -- the sidecar of a segment reader, for searches
+
+# Opened sidecars by file identity: a file is checked (checksum included) once
+# per process, however many searchers and threads read its segment.
+_opened: dict[tuple, Sidecar] = {}
+# Per segment reader: its sidecar, or (None, when) if it had none usable then.
+_by_leaf: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def of(leaf) -> Sidecar | None:
+    """The usable sidecar of a segment reader's segment, or None."""
+    found = _by_leaf.get(leaf)
+    if isinstance(found, Sidecar):
+        return found
+    if found is not None and time.monotonic() - found < RECHECK_EVERY:
+        return None
+    sidecar = open_checked(leaf)
+    with _lock:
+        _by_leaf[leaf] = sidecar if sidecar is not None else time.monotonic()
+    return sidecar
+
+
+def open_checked(leaf) -> Sidecar | None:
+    """The segment's sidecar if it is there and right (checksum checked once per
+    file per process), else None."""
+    folder = codec.segment_folder(leaf)
+    if folder is None:
+        return None
+    path = path_for(folder, leaf.segment().segment_id())
+    try:
+        st = os.stat(path)
+        want = expected(leaf)
+    except OSError:
+        return None
+    identity = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    with _lock:
+        hit = _opened.get(identity)
+    if hit is not None:
+        return hit
+    try:
+        sidecar = read(path, want)
+    except BadSidecar:
+        return None
+    with _lock:
+        for old in [k for k in _opened if k[0] == identity[0]]:
+            del _opened[old]  # a replaced file's mapping goes when its last reader does
+        _opened[identity] = sidecar
+    return sidecar
+
+
+def forget() -> None:
+    """Drop every opened sidecar of this process (tests that damage files on disk)."""
+    with _lock:
+        _opened.clear()
+        _by_leaf.clear()

@@ -1,0 +1,206 @@
+"""Derive each segment's sidecar (search/sidecar.py) from Whoosh's own postings.
+
+`sync` runs after every commit (`lintas index`, the server's writer) and when
+the writer starts: it writes the sidecar of every segment that lacks a right
+one, and removes what no segment owns. A merge needs nothing more: Whoosh's
+commit deletes a merged-away segment's files, and the sidecar is one of them
+by its name (search/codec.py).
+
+Reading a segment whole costs about as much as Whoosh took to write its
+postings; the work is per field, vectorized over every posting at once, with
+one pickle.loads per VALUE_CHUNK postings' positions instead of one each.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from whoosh import formats
+from whoosh import index as whoosh_index
+
+from . import codec, sidecar
+
+LOCK_FILE = "sidecar.lock"
+VALUE_CHUNK = 200_000  # postings' values unpickled per call: bounds the lists held at once
+
+log = logging.getLogger("lintas.sidecar")
+_chain = itertools.chain.from_iterable
+
+
+def sidecar_fields(schema) -> list[str]:
+    """The fields searched through posting arrays: scored, with positions."""
+    return [name for name, f in schema.items()
+            if f.scorable and type(f.format) in (formats.Positions, formats.Characters)]
+
+
+def build(leaf) -> dict[str, dict[str, np.ndarray]]:
+    """Every sidecar array of one segment, per field."""
+    return {fname: _field(leaf, fname) for fname in sidecar_fields(leaf.schema)
+            if fname in leaf.indexed_field_names()}
+
+
+def _field(leaf, fname: str) -> dict[str, np.ndarray]:
+    chars = type(leaf.schema[fname].format) is formats.Characters
+    deltas: list[int] = []  # docnum deltas, restarting at each block
+    restarts = [0]  # where each block's deltas start in `deltas`
+    weights: list[float] = []
+    values: list[bytes] = []
+    terms = []
+    post_starts = [0]
+    for btext, blocks in codec.field_postings(leaf, fname):
+        terms.append(btext)
+        for b in blocks:
+            if b.deltas:
+                deltas += b.ids
+            else:  # docnums of an inlined list
+                deltas += np.diff(np.asarray(b.ids, np.int64), prepend=0).tolist()
+            restarts.append(len(deltas))
+            w = b.weights
+            weights += [1.0] * b.length if w is None else [w] * b.length if isinstance(w, float) else w
+            values += b.values
+        post_starts.append(len(values))
+    post_starts = np.asarray(post_starts, np.int64)
+    ids = _restarting_cumsum(np.asarray(deltas, np.int64), np.asarray(restarts[:-1], np.int64))
+    counts, codes = _occurrences(values, chars)
+    occ = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=occ[1:])
+    out = {
+        "keys": np.array([t[:sidecar.KEY_BYTES] for t in terms], dtype=f"S{sidecar.KEY_BYTES}"),
+        "term_bytes": np.frombuffer(b"".join(terms), np.uint8),
+        "term_starts": np.concatenate([[0], np.cumsum([len(t) for t in terms])]).astype(np.int64),
+        "post_starts": post_starts,
+        "ids": ids.astype(np.int32),
+        "occ": _narrow(occ),
+    }
+    w = np.asarray(weights, np.float32)
+    if not np.array_equal(w, counts.astype(np.float32)):
+        out["tfs"] = w  # boosted tokens: the weight is not the count
+    first = occ[:-1]
+    out["pos"] = _narrow(_restarting_cumsum(codes[:, 0], first))
+    if chars:
+        # Characters stores (position, start - previous end, length) deltas.
+        ends = _restarting_cumsum(codes[:, 1] + codes[:, 2], first)
+        out["starts"] = _narrow(ends - codes[:, 2])
+        out["lens"] = _narrow(codes[:, 2])
+    lengths = np.zeros(leaf.doc_count_all(), np.uint8)
+    raw = codec.length_bytes(leaf, fname)
+    if raw is not None:
+        lengths[:len(raw)] = np.frombuffer(raw, np.uint8)
+    out["lengths"] = lengths
+    return out
+
+
+def _occurrences(values: list[bytes], chars: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(occurrences per posting, their delta codes: one row each, 1 or 3 columns)."""
+    width = 3 if chars else 1
+    counts, codes = [], []
+    for i in range(0, len(values), VALUE_CHUNK):
+        lists = codec.unpickle_values(values[i:i + VALUE_CHUNK])
+        c = np.fromiter(map(len, lists), np.int64, len(lists))
+        flat = _chain(_chain(lists)) if chars else _chain(lists)
+        codes.append(np.fromiter(flat, np.int64, int(c.sum()) * width).reshape(-1, width))
+        counts.append(c)
+    if not counts:
+        return np.zeros(0, np.int64), np.zeros((0, width), np.int64)
+    return np.concatenate(counts), np.concatenate(codes)
+
+
+def _restarting_cumsum(deltas: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Running sums of `deltas` that start again from 0 at each index in `starts`."""
+    if not len(deltas):
+        return deltas.astype(np.int64)
+    total = np.cumsum(deltas, dtype=np.int64)
+    before = np.zeros(len(starts), np.int64)
+    inner = (starts > 0) & (starts <= len(deltas))
+    before[inner] = total[starts[inner] - 1]
+    runs = np.diff(np.append(starts, len(deltas)))
+    return total - np.repeat(before, runs)
+
+
+def _narrow(arr: np.ndarray) -> np.ndarray:
+    """The smallest unsigned type that holds `arr` (int64 if it has negatives)."""
+    if not len(arr) or arr.min() < 0:
+        return arr.astype(np.int64)
+    top = int(arr.max())
+    for t in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(t).max:
+            return arr.astype(t)
+    return arr.astype(np.int64)
+
+
+def write_for(leaf) -> Path | None:
+    """Derive and write the sidecar of one segment reader's segment."""
+    folder = codec.segment_folder(leaf)
+    if folder is None:
+        return None
+    path = sidecar.path_for(folder, leaf.segment().segment_id())
+    sidecar.write(path, sidecar.expected(leaf), build(leaf))
+    return path
+
+
+@dataclass
+class SyncReport:
+    written: list[str] = field(default_factory=list)
+    kept: int = 0
+    removed: list[str] = field(default_factory=list)
+
+
+def sync(index_dir: str | Path) -> SyncReport:
+    """Make every segment's sidecar right, and remove what no segment owns.
+
+    Derived data: a failure is logged and leaves that segment to Whoosh's own
+    decoding, never a failed commit.
+    """
+    index_dir = Path(index_dir)
+    report = SyncReport()
+    with _locked(index_dir / LOCK_FILE):
+        ix = whoosh_index.open_dir(str(index_dir))
+        with ix.reader() as reader:
+            current = set()
+            for leaf, _offset in reader.leaf_readers():
+                current.add(leaf.segment().segment_id())
+                if sidecar.open_checked(leaf) is not None:
+                    report.kept += 1
+                    continue
+                try:
+                    path = write_for(leaf)
+                except (OSError, ValueError) as e:  # a segment a newer commit has just merged away
+                    log.warning("no sidecar for %s: %s", leaf.segment().segment_id(), e)
+                    continue
+                if path is not None:
+                    report.written.append(path.name)
+        for entry in os.scandir(index_dir):
+            if sidecar.EXT not in entry.name:
+                continue
+            owner = codec.segment_of_file(entry.name)
+            # With the lock held no one else is writing: a temporary file is a killed write's.
+            if owner not in current or not entry.name.endswith(sidecar.EXT):
+                try:
+                    os.unlink(entry.path)
+                    report.removed.append(entry.name)
+                except OSError:  # mapped by a reader on Windows: the next sync tries again
+                    pass
+    return report
+
+
+@contextmanager
+def _locked(path: Path):
+    """One sync at a time per index (two `lintas index` runs may commit back to back)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows: writers are one at a time anyway (the writer lock)
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
