@@ -164,7 +164,8 @@ _SEGMENT_FILE = TOC._segment_pattern(_DEF_INDEX_NAME)
 def segment_folder(leaf) -> str | None:
     """The directory of a segment's files; None when they are not plain files
     (a compound segment, an in-memory index)."""
-    if leaf.segment().is_compound():
+    seg = leaf.segment()
+    if seg is None or seg.is_compound():  # an empty index's reader has no segment
         return None
     return getattr(leaf.storage(), "folder", None)
 

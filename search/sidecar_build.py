@@ -164,6 +164,8 @@ def sync(index_dir: str | Path) -> SyncReport:
         with ix.reader() as reader:
             current = set()
             for leaf, _offset in reader.leaf_readers():
+                if codec.segment_folder(leaf) is None:  # no segment, or a compound one
+                    continue
                 current.add(leaf.segment().segment_id())
                 if sidecar.open_checked(leaf) is not None:
                     report.kept += 1
