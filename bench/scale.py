@@ -3,6 +3,7 @@
     python bench/scale.py build --docs 100000 --workers 1     # 2 shards on a 1-worker LocalCluster
     python bench/scale.py build --docs 100000 --workers 2     # the same on 2 workers
     python bench/scale.py build --docs 100000 --unsharded     # today's build: one index (2 processes)
+    python bench/scale.py prepare --docs 100000               # untimed: the indexes `query` reads
     python bench/scale.py query --docs 100000                 # p50/p99 with snippets: one index vs shards
     python bench/scale.py report                              # the table of everything measured so far
 
@@ -110,6 +111,17 @@ def cmd_build(args) -> None:
     log(f"  {result['seconds']:.0f} s, {result['docs_per_s']:.0f} docs/s, {result['cpu_ms_per_doc']:.2f} CPU ms/doc")
 
 
+def cmd_prepare(args) -> None:
+    """The indexes `query` reads, built untimed (run it with nice, outside the bench lock)."""
+    corpus = corpus_mod.corpus_file(DATA, ROOT / "bench" / "out", args.docs)
+    for workers in (0, 2):
+        log(f"prepare n={args.docs} workers={workers or 'unsharded'} (untimed)")
+        proc = subprocess.run([sys.executable, __file__, "build-one", str(corpus), str(args.docs), str(workers),
+                               str(args.shards)], stdout=subprocess.PIPE, text=True)
+        if proc.returncode:
+            raise SystemExit(f"build failed (exit {proc.returncode})")
+
+
 def cmd_query(args) -> None:
     from search import cluster
     from search.engine import Engine
@@ -187,10 +199,13 @@ def main(argv=None) -> int:
     q.add_argument("--shards", type=int, default=SHARDS)
     q.add_argument("--queries", type=int, default=200)
     q.add_argument("--runs", type=int, default=2)
+    r = sub.add_parser("prepare", help="build the indexes `query` reads, untimed")
+    r.add_argument("--docs", type=int, default=100_000)
+    r.add_argument("--shards", type=int, default=SHARDS)
     sub.add_parser("report", help="print the table of results.json")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    {"build": cmd_build, "query": cmd_query, "report": cmd_report}[args.command](args)
+    {"build": cmd_build, "query": cmd_query, "prepare": cmd_prepare, "report": cmd_report}[args.command](args)
     return 0
 
 

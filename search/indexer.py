@@ -103,11 +103,14 @@ class Indexer:
     """Writes documents into the index at `index_dir`, creating it if missing."""
 
     def __init__(self, index_dir: str | Path, commit_every: int = COMMIT_EVERY, limitmb: int = LIMIT_MB,
-                 procs: int | None = None, sidecars: bool = True):
+                 procs: int | None = None, sidecars: bool = True, clusters: dict[str, dict] | None = None):
         self.index_dir = Path(index_dir)
         # The cross-script tables stored beside each commit; a shard of a sharded index
         # goes without (search/shards.py: servers build them over all shards at once).
         self.sidecars = sidecars
+        # Near-duplicate fields decided elsewhere, by content hash: a shard's documents are
+        # clustered against every shard's (search/shard_build.py), not against its own alone.
+        self.clusters = clusters
         self.commit_every = commit_every
         self.limitmb = limitmb
         # Analysis (Hazm, Sastrawi) is most of indexing's cost and runs per document:
@@ -200,7 +203,8 @@ class Indexer:
             big = total is None or total >= PARALLEL_MIN_DOCS
             procs = min(2, os.cpu_count() or 1) if big else 1
         writer = self._writer(ix, procs)
-        clusterer = dedup.Clusterer(None if rebuild else ix.reader())
+        clusterer = dedup.Clusterer(None if rebuild else ix.reader()) if self.clusters is None \
+            else dedup.Given(self.clusters)
         pending = 0
         bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
         try:

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from analyzers import detect_lang
 
-from . import cluster, shard_stats, shards, storage
+from . import cluster, dedup, shard_stats, shards, storage
 from .documents import Document, LoadError, iter_documents
 from .errors import BadRequest, IndexBusy, LintasError
 from .formats import Skipped
@@ -105,6 +105,10 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
     for d in dirs:
         ix = storage.open_index(d)
         known.append(_known_hashes(ix))
+    # Near-duplicates are found against every shard at once (and this run's documents),
+    # as one index would find them: copies of an article fold wherever their ids hash to.
+    whole = shards.ShardedIndex(root).reader()
+    clusterer = dedup.Clusterer(whole)
     spool = root / SPOOL
     shutil.rmtree(spool, ignore_errors=True)  # a killed run's batches: re-read from the input
     spool.mkdir()
@@ -155,6 +159,7 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
             record = asdict(item)
             record["lang"] = lang
             record["date"] = item.date.isoformat() if item.date else None
+            record["cluster"] = [digest, clusterer.fields(item.text, digest)]
             pending[shard].append(record)
             if len(pending[shard]) >= commit_every:
                 submit(shard)
@@ -179,21 +184,25 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
         raise
     finally:
         bar.close()
+        clusterer.close()
     shutil.rmtree(spool, ignore_errors=True)
     return report
 
 
 def build_batch(shard_dir: str, path: str, count: int, _after=None) -> int:
     """A Dask task: add one spooled batch to its shard, commit, publish its statistics."""
-    docs = []
+    docs, clusters = [], {}
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
+            digest, fields = rec.pop("cluster")
+            clusters[digest] = fields
             if rec.get("date"):
                 rec["date"] = date.fromisoformat(rec["date"])
             docs.append(Document(**rec))
     # One process per task: the workers are the parallelism.
-    Indexer(shard_dir, commit_every=max(len(docs), 1), procs=1, sidecars=False).add_documents(docs)
+    Indexer(shard_dir, commit_every=max(len(docs), 1), procs=1, sidecars=False,
+            clusters=clusters).add_documents(docs)
     shard_stats.publish(shard_dir, storage.open_index(shard_dir))
     Path(path).unlink(missing_ok=True)
     return count

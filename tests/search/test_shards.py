@@ -69,9 +69,15 @@ def on_dask(dask_client):
         engine.fanout.close()
 
 
+def with_copies(docs: list[Document]) -> list[Document]:
+    """Plus a re-post of every 25th passage under another id (and source), to fold."""
+    return docs + [Document(**{**d.__dict__, "id": d.id + "-copy", "source": "Antara", "text": d.text + " (ant)"})
+                   for d in docs[::25]]
+
+
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory, dask_client):
-    docs = slice_documents()
+    docs = with_copies(slice_documents())
     single = tmp_path_factory.mktemp("one-index")
     assert not Indexer(single).add_documents(docs).errors
     sharded = tmp_path_factory.mktemp("three-shards")
@@ -95,7 +101,7 @@ def test_every_document_is_in_the_shard_its_id_hashes_to(pair):
     assert shards.shard_count(sharded) == 3
     engine = Engine(sharded)
     info = engine.stats()
-    assert info["documents"] == len(docs) == 510
+    assert info["documents"] == len(docs) == 510 + 21
     assert [s["documents"] for s in info["shard_list"]] == [
         sum(shards.shard_of(d.id, 3) == i for d in docs) for i in range(3)]
     for i, d in enumerate(shards.shard_dirs(sharded)):
@@ -116,6 +122,8 @@ def _requests():
         yield SearchRequest(q=q, per_page=20, sort="newest", collapse=False, mode="lexical")
         yield SearchRequest(q=q, per_page=20, source="Tempo", date_from=date(2024, 1, 10), mode="lexical")
         yield SearchRequest(q=q, per_page=20, lang="id", collapse=True, mode="lexical")
+    for q in qs[::3]:  # folding: the copies sit in other shards than their originals, mostly
+        yield SearchRequest(q=q, per_page=30, collapse=True, mode="lexical")
 
 
 def _same(one, other) -> int:
@@ -123,7 +131,7 @@ def _same(one, other) -> int:
     assert [h.id for h in other.hits] == [h.id for h in one.hits], one.query
     for a, b in zip(one.hits, other.hits):
         assert abs(a.score - b.score) <= 1e-9, (one.query, a.id, a.score, b.score)
-        assert (a.snippet, a.similar_count) == (b.snippet, b.similar_count)
+        assert (a.snippet, a.similar_count, a.similar) == (b.snippet, b.similar_count, b.similar)
     assert (other.total, other.total_collapsed, other.facets) == (one.total, one.total_collapsed, one.facets)
     assert (other.suggestion, other.respelled) == (one.suggestion, one.respelled)
     # The same names are searched; how one is shown is the spelling of the first document
@@ -137,13 +145,17 @@ def test_sharded_search_ranks_exactly_as_one_index(pair, on_dask):
     one, local = Engine(single, time_limit=60.0), Engine(sharded, time_limit=60.0)
     remote = on_dask(sharded, time_limit=60.0)
     compared = 0
+    folds = 0
     for req in _requests():
         expected = one.search(req, exact_scores=True)
+        folds += sum(h.similar_count for h in expected.hits)
         for engine in (local, remote):
             got = engine.search(req, exact_scores=True)
             assert got.shards_failed == []
             compared += _same(expected, got)
     assert compared > 10_000  # most of the 107 rankings hold 100 hits
+    assert folds > 0  # copies were folded into their originals, across shards too
+    assert sum(shards.shard_of(d.id, 3) != shards.shard_of(d.id + "-copy", 3) for d in _docs[:510:25]) > 10
 
 
 def test_misspelling_and_partial_words_take_the_same_paths(pair, on_dask):
