@@ -193,6 +193,7 @@ class Clusterer:
                         labels.append(column[docnum])
         return labels
 
+
 class Given:
     """A Clusterer whose answers were computed by another process (by content hash)."""
 
