@@ -135,6 +135,17 @@ def _embed(text: str) -> np.ndarray:
 _executor: ThreadPoolExecutor | None = None
 
 
+def _forget_pool() -> None:
+    global _executor
+    _executor = None
+
+
+# A forked process (a pre-fork server worker) inherits the pool but not its threads:
+# it would queue embeddings that nothing runs. It starts its own on first use.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _pool() -> ThreadPoolExecutor:
     global _executor
     if _executor is None:
@@ -248,7 +259,8 @@ def fuse(p: dict, method: str = FUSION, k: float = RRF_K, weight: float = DENSE_
     When no candidate can match the words (another language), the dense part
     stands in for the lexical one. flat_weight: the weight when the words single
     out no document (`signal` below confident_at; z: the best BM25F's standard
-    score over the top k, gap: its lead over the second, relative).
+    score over the top k; gap: its lead over the second, relative; gapd: its lead
+    over the next lower score, relative).
     """
     if flat_weight is not None and not p["substitute"] and p[signal] < confident_at:
         weight = flat_weight

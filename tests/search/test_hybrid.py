@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -95,6 +96,16 @@ def test_the_query_vector_computed_alongside_is_the_query_vector():
     # Remembered now: answered without another thread or model call.
     again = hybrid.query_vector_soon("hubungan bilateral Iran dan Rusia")
     assert again.done() and np.array_equal(again.result(), vec)
+
+
+def test_a_forked_worker_does_not_inherit_the_embedding_pool():
+    hybrid.query_vector_soon("pool started in the parent").result(timeout=60)
+    assert hybrid._executor is not None
+    pid = os.fork()
+    if pid == 0:  # the child only reads a variable: nothing that could touch OpenMP
+        os._exit(0 if hybrid._executor is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def test_fusion_scales_each_side_by_its_own_top():
