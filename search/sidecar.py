@@ -218,6 +218,7 @@ _opened: dict[tuple, Sidecar] = {}
 # Per segment reader: its sidecar, or (None, when) if it had none usable then.
 _by_leaf: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_open_lock = threading.Lock()
 
 
 def of(leaf) -> Sidecar | None:
@@ -250,14 +251,22 @@ def open_checked(leaf) -> Sidecar | None:
         hit = _opened.get(identity)
     if hit is not None:
         return hit
-    try:
-        sidecar = read(path, want)
-    except BadSidecar:
-        return None
-    with _lock:
-        for old in [k for k in _opened if k[0] == identity[0]]:
-            del _opened[old]  # a replaced file's mapping goes when its last reader does
-        _opened[identity] = sidecar
+    # One opening at a time: the threads of a fresh worker all meet the same
+    # segments on their first query, and each mapping of a file counts its
+    # touched pages in the process's RSS again.
+    with _open_lock:
+        with _lock:
+            hit = _opened.get(identity)
+        if hit is not None:
+            return hit
+        try:
+            sidecar = read(path, want)
+        except BadSidecar:
+            return None
+        with _lock:
+            for old in [k for k in _opened if k[0] == identity[0]]:
+                del _opened[old]  # a replaced file's mapping goes when its last reader does
+            _opened[identity] = sidecar
     return sidecar
 
 
