@@ -77,7 +77,10 @@ _LOCK = threading.Lock()
 
 
 def leaves(reader) -> list[tuple[object, int]]:
-    return list(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    if not hasattr(reader, "leaf_readers"):
+        return [(reader, 0)]
+    # An index a rebuild of nothing emptied has no segment: Whoosh gives one EmptyReader.
+    return [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.segment() is not None]
 
 
 def _segment_columns(leaf) -> Columns:

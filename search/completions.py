@@ -86,7 +86,10 @@ _LOCK = threading.Lock()
 
 
 def _leaves(reader) -> list:
-    return [leaf for leaf, _base in reader.leaf_readers()] if hasattr(reader, "leaf_readers") else [reader]
+    if not hasattr(reader, "leaf_readers"):
+        return [reader]
+    # An index a rebuild of nothing emptied has no segment (Whoosh's EmptyReader): no words.
+    return [leaf for leaf, _base in reader.leaf_readers() if leaf.segment() is not None]
 
 
 def table(reader) -> _Table:

@@ -77,3 +77,14 @@ def test_schema_version_mismatch_asks_for_rebuild(tmp_path):
         Indexer(tmp_path).add_documents([doc(2)])
     Indexer(tmp_path).add_documents([doc(2)], rebuild=True)
     assert ids(tmp_path, "kabar") == ["d2"]
+
+
+def test_an_index_rebuilt_from_nothing_answers_with_nothing(tmp_path):
+    # Whoosh's reader of an index without segments is one EmptyReader with no segment.
+    Indexer(tmp_path).add_documents([Document(id="a", lang="id", title="Kabar", text="Kata Lavrov di Moskow.")])
+    Indexer(tmp_path).add_documents([], rebuild=True)
+    engine = Engine(tmp_path)
+    engine.warm_up()
+    results = engine.search(SearchRequest(q="Lavrov OR لاوروف"))
+    assert (results.total, results.hits, engine.count()) == (0, [], 0)
+    assert engine.complete("lav") == []
