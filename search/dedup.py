@@ -204,7 +204,7 @@ class Given:
         return self._fields[digest]
 
     def committed(self, reader) -> None:
-        pass
+        pass  # the labels came with the documents: nothing to learn from a commit
 
     def close(self) -> None:
-        pass
+        pass  # holds no reader or process

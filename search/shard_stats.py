@@ -18,7 +18,6 @@ query: one round trip.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from whoosh import query as wq
 
 from analyzers import LANGS
 
+from . import files
 from .bm25 import BM25F, _Scorer, bm25_idf
 from .ranking import BM25_B, BM25_DELTA, BM25_K1
 from .schema import field_lang
@@ -46,9 +46,8 @@ def publish(shard_dir: str | Path, ix) -> dict:
             "field_lengths": {name: reader.field_length(name) for name in fields},
         }
     path = Path(shard_dir) / STATS
-    tmp = path.with_name(STATS + ".tmp")
-    tmp.write_text(json.dumps(info) + "\n")
-    os.replace(tmp, path)
+    with files.atomic_write(path, "w") as f:
+        f.write(json.dumps(info) + "\n")
     return info
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import codec
+from . import codec, files
 
 EXT = ".sidecar"
 MAGIC = b"LINTASPS"
@@ -82,21 +82,12 @@ def write(path: Path, identity: dict, fields: dict[str, dict[str, np.ndarray]]) 
     header = json.dumps({"version": VERSION, **identity, "arrays": table, "payload": offset,
                          "crc32": crc}).encode()
     start = _aligned(len(MAGIC) + 4 + len(header))
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(MAGIC + struct.pack("<I", len(header)) + header)
-            f.write(b"\0" * (start - f.tell()))
-            for arrays in fields.values():
-                for arr in arrays.values():
-                    f.write(_padded(arr))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    with files.atomic_write(path, sync_dir=True) as f:
+        f.write(MAGIC + struct.pack("<I", len(header)) + header)
+        f.write(b"\0" * (start - f.tell()))
+        for arrays in fields.values():
+            for arr in arrays.values():
+                f.write(_padded(arr))
 
 
 def _aligned(n: int) -> int:
@@ -107,15 +98,6 @@ def _padded(arr: np.ndarray) -> bytes:
     """An array's bytes, zero-padded to the next 64-byte boundary (the next array's start)."""
     data = np.ascontiguousarray(arr).tobytes()
     return data + b"\0" * (_aligned(len(data)) - len(data))
-
-
-def _fsync_dir(folder: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # -- reading

@@ -18,7 +18,6 @@ removed by the next writer. Writers take `vectors/lock` (flock).
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import embedding
+from . import embedding, files
 
 DIRNAME = "vectors"
 MANIFEST = "manifest.json"
@@ -140,13 +139,8 @@ class VectorWriter:
         manifest = Manifest(embedding.MODEL, embedding.PASSAGE_CHARS, embedding.DIM, generation, segments)
         data = {"model": manifest.model, "chars": manifest.chars, "dim": manifest.dim,
                 "generation": generation, "segments": list(segments)}
-        tmp = self.dir / f"{MANIFEST}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
+        with files.atomic_write(self.dir / MANIFEST, "w", sync_dir=True) as f:
             json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.dir / MANIFEST)
-        _fsync_dir(self.dir)
         self.manifest = manifest
         self._remove_unlisted()
 
@@ -197,23 +191,10 @@ def _unlock(f) -> None:
 
 
 def _save(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
+    with files.atomic_write(path) as f:
         np.save(f, array)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return  # Windows cannot open a directory
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- reading ---------------------------------------------------------------------

@@ -36,7 +36,7 @@ from whoosh.reading import SegmentReader
 
 from analyzers import detect_lang
 
-from . import dedup, sidecar_build, storage
+from . import dedup, files, sidecar_build, storage
 from .documents import Document, LoadError
 from .formats import Skipped
 from .indexer import IndexReport, content_hash, to_fields
@@ -232,12 +232,7 @@ def _fsync_since(index_dir: Path, since: float) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(index_dir, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    files.fsync_dir(index_dir)
 
 
 class WriterThread:

@@ -19,7 +19,6 @@ loads that file and never reads the word lists or Babel itself.
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
 import threading
@@ -29,7 +28,7 @@ from analyzers import analyzer_for, dictionary
 from analyzers.names import name_term
 from analyzers.translit import coarse_key, fa_units, is_plain_persian, latin_units
 
-from . import exonyms
+from . import exonyms, files
 from .schema import NAME_LANGS, body_field, names_field
 
 # A Latin term is a name when at least this many of its uses were capitalized
@@ -184,10 +183,8 @@ def save(index_dir, ix) -> None:
     payload = {"format": FORMAT, "generation": generation, "layers": tables.layers,
                "gate": dictionary.words(), "cldr": exonyms.pairs()}
     path = Path(index_dir) / f"xscript-{generation}.pickle"
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    with files.atomic_write(path) as fh:  # whole or absent: a reader never sees half a file
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)  # whole or absent: a reader never sees half a file
     for old in Path(index_dir).glob("xscript-*.pickle*"):
         if old != path:
             old.unlink(missing_ok=True)

@@ -14,28 +14,15 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search import postings, sidecar, sidecar_build
-from search.documents import Document
 from search.engine import Engine
-from search.indexer import Indexer
 from search.request import SearchRequest
-from tests.search.test_vectorized import _queries, _seed_documents
-
-
-def _build(index_dir) -> list[Document]:
-    docs = _seed_documents()
-    indexer = Indexer(index_dir)
-    for start in range(0, len(docs), 50):  # one commit, one segment, per batch
-        indexer.add_documents(docs[start:start + 50])
-    assert indexer.delete([docs[3].id, docs[60].id, docs[120].id]) == 3
-    changed = docs[10]
-    indexer.add_documents([Document(id=changed.id, title="", text=changed.text + " " + docs[140].text)])
-    return docs
+from tests.search.test_vectorized import _queries, _seed_documents, build_multi_segment_index
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("sidecar-index")
-    _build(path)
+    build_multi_segment_index(path)
     return path
 
 

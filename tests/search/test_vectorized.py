@@ -39,9 +39,8 @@ def _seed_documents() -> list[Document]:
     return docs
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory) -> Engine:
-    index_dir = tmp_path_factory.mktemp("vector-index")
+def build_multi_segment_index(index_dir) -> list[Document]:
+    """The seed documents in several segments (one commit per 50), with deletes and an update."""
     docs = _seed_documents()
     indexer = Indexer(index_dir)
     for start in range(0, len(docs), 50):  # one commit, one segment, per batch
@@ -49,6 +48,13 @@ def engine(tmp_path_factory) -> Engine:
     assert indexer.delete([docs[3].id, docs[60].id, docs[120].id]) == 3
     changed = docs[10]
     indexer.add_documents([Document(id=changed.id, title="", text=changed.text + " " + docs[140].text)])
+    return docs
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    index_dir = tmp_path_factory.mktemp("vector-index")
+    build_multi_segment_index(index_dir)
     engine = Engine(index_dir)
     assert engine.stats()["segments"] >= 2
     return engine
