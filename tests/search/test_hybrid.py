@@ -287,3 +287,18 @@ def test_no_neighbours_without_vectors(seed_index):
     plain = Engine(seed_index)
     doc = plain.search(SearchRequest(q="Iran", per_page=1)).hits[0].id
     assert plain.neighbours(doc, 3) == [] and plain.neighbours("no-such-id", 3) == []
+
+
+def test_the_dense_scores_run_on_one_blas_thread():
+    # OpenBLAS's spinning threads cost 6x the CPU of the product itself; one thread
+    # means the process never grows a second one, whatever the number of cores.
+    import subprocess
+    import sys
+
+    code = ("import os, search, numpy as np; m = np.ones((20000, 384), np.float32); "
+            "[m @ np.ones(384, np.float32) for _ in range(3)]; print(len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "1"
