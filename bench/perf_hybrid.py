@@ -150,20 +150,28 @@ def query_latency(view: Path, texts: list[str], runs: int, percentiles) -> dict:
     return out
 
 
-def http(bench, view: Path, size: int, clients: int, duration: float, runs: int) -> dict:
+def http(bench, view: Path, size: int, clients: int, duration: float, runs: int,
+         plain: Path | None = None) -> dict:
     texts = [q.text for q in bench.queries]
     streams = {"varied": texts, "realistic": realistic_stream(texts, 4 * len(texts))}
     res: dict = {"repeat_share": repeat_share(streams["realistic"])}
+    if plain is not None:
+        res["lexical_server"] = lexical_server_memory(bench, plain, clients, duration, texts)
     for stream, queries in streams.items():
         # varied: the cache off, so that every request embeds; realistic: the cache
         # on, each worker's starting empty (a fresh server per stream).
         cache = "0" if stream == "varied" else str(4 * len(texts))
         res[stream] = _http_stream(bench, view, size, clients, duration, runs, queries, cache)
+    # The peer: every worker holding the model and the matrix itself (no dense service).
+    pw = _http_stream(bench, view, size, clients, duration, runs, texts, "0", modes=("hybrid",), service=False)
+    res["varied"]["hybrid_per_worker"] = pw["hybrid"]
+    res["per_worker_memory"] = {k: pw[k] for k in ("rss_served_kb", "pss_served_kb", "rss_max_process_kb",
+                                                    "processes", "by_process")}
     return res
 
 
 def _http_stream(bench, view: Path, size: int, clients: int, duration: float, runs: int,
-                 queries: list[str], cache: str) -> dict:
+                 queries: list[str], cache: str, modes=("lexical", "hybrid"), service: bool = True) -> dict:
     """`lintas serve` as it runs (with its background embedding pass, idle here: every
     document has a vector), lexical then hybrid over `queries`."""
     from bench import http_load
@@ -171,13 +179,14 @@ def _http_stream(bench, view: Path, size: int, clients: int, duration: float, ru
 
     res: dict = {}
     os.environ["LINTAS_QUERY_VECTOR_CACHE"] = cache
+    os.environ["LINTAS_DENSE_SERVICE"] = "1" if service else "0"
     server = LintasServer(view, workers=bench.args.server_workers)
     try:
         server.wait_ready(timeout=300)
         res["rss_startup_kb"] = http_load.memory_kb(server)["vmrss_kb"]
         warm = ["/search?" + urlencode({"q": q.text, "per_page": 10}) for q in bench.queries[:16]]
         http_load.run_load(server.port, warm, 2, duration=duration, max_requests=len(warm))  # model, postings
-        for mode in ("lexical", "hybrid"):
+        for mode in modes:
             paths = ["/search?" + urlencode({"q": q, "per_page": 10, "mode": mode}) for q in queries]
             rows = []
             for _ in range(runs):
@@ -191,12 +200,49 @@ def _http_stream(bench, view: Path, size: int, clients: int, duration: float, ru
                              "first_error": lr.first_error, **_pcts(lr.latencies_ms)})
             res[mode] = rows
         mem = http_load.memory_kb(server)
+        res["by_process"] = by_process(server)
         res.update(rss_served_kb=mem["vmrss_kb"], pss_served_kb=mem["pss_kb"],
                    rss_max_process_kb=mem["rss_max_kb"], processes=mem["processes"])
     finally:
         server.stop()
         os.environ.pop("LINTAS_QUERY_VECTOR_CACHE", None)
+        os.environ.pop("LINTAS_DENSE_SERVICE", None)
     return res
+
+
+def lexical_server_memory(bench, plain: Path, clients: int, duration: float, queries: list[str]) -> dict:
+    """The same server on the index without vectors after the same varied stream: what
+    the vectors add to the server's memory is the difference."""
+    from bench import http_load
+    from bench.serving import LintasServer
+
+    server = LintasServer(plain, workers=bench.args.server_workers)
+    try:
+        server.wait_ready(timeout=300)
+        paths = ["/search?" + urlencode({"q": q, "per_page": 10}) for q in queries]
+        lr = http_load.run_load(server.port, paths, clients, duration=duration, max_requests=len(paths))
+        mem = http_load.memory_kb(server)
+        return {"by_process": by_process(server), "rps": lr.rps, "requests": lr.requests, "errors": lr.errors, "rss_served_kb": mem["vmrss_kb"],
+                "pss_served_kb": mem["pss_kb"], "rss_max_process_kb": mem["rss_max_kb"],
+                "processes": mem["processes"]}
+    finally:
+        server.stop()
+
+
+def by_process(server) -> list[dict]:
+    """Each server process's RSS (kB) and what it is (from its command line)."""
+    from bench import http_load
+
+    out = []
+    for pid in http_load.process_tree(server.proc.pid):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            kb = http_load.proc_memory_kb(pid).get("vmrss_kb", 0)
+        except OSError:
+            continue
+        role = next((r for r in ("dense_service", "embed_pass", "search.writer") if r in cmd), "serve")
+        out.append({"pid": pid, "role": role, "rss_kb": kb})
+    return out
 
 
 def _pcts(lat):
@@ -226,7 +272,8 @@ def run(bench, size: int) -> dict:
     log(f"hybrid n={size}: p50 lexical {res['query']['lexical']['p50']:.1f} ms, hybrid "
         f"{res['query']['hybrid']['p50']:.1f} ms (query embedding {res['query']['embed_query']['p50']:.1f} ms)")
     if "http" not in args.skip_hybrid:
-        res["http"] = http(bench, view, size, 8, args.http_duration, args.runs)
+        res["http"] = http(bench, view, size, 8, args.http_duration, args.runs,
+                           plain=bench.ensure_index("lintas", size))
     return res
 
 
@@ -252,7 +299,9 @@ def report(res: dict, table, MB: int) -> list[str]:
 
             rows = []
             for stream in ("varied", "realistic"):
-                for mode in ("lexical", "hybrid"):
+                for mode in ("lexical", "hybrid", "hybrid_per_worker"):
+                    if mode not in h[stream]:
+                        continue
                     xs = h[stream][mode]
                     rows.append([f"{size:,}", stream, mode, 8, median([x["rps"] for x in xs]),
                                  median([x["p50"] for x in xs]), median([x["p99"] for x in xs]),
@@ -264,5 +313,19 @@ def report(res: dict, table, MB: int) -> list[str]:
                              "errors"], rows),
                       f"  server memory after the varied run: RSS {m['rss_served_kb'] / MB:.0f} MB summed over "
                       f"{m['processes']} processes (largest {m['rss_max_process_kb'] / MB:.0f} MB), PSS "
-                      f"{(m['pss_served_kb'] or 0) / MB:.0f} MB"]
+                      f"{(m['pss_served_kb'] or 0) / MB:.0f} MB; by process: "
+                      + ", ".join(f"{x['role']} {x['rss_kb'] / MB:.0f}" for x in m.get("by_process", []))]
+            pw = h.get("per_worker_memory")
+            if pw:
+                lines.append(f"  without the dense service (each worker holds the model and the matrix), after "
+                             f"the varied hybrid run: RSS {pw['rss_served_kb'] / MB:.0f} MB summed over "
+                             f"{pw['processes']} processes, PSS {(pw['pss_served_kb'] or 0) / MB:.0f} MB; by process: "
+                             + ", ".join(f"{x['role']} {x['rss_kb'] / MB:.0f}" for x in pw["by_process"]))
+            lx = h.get("lexical_server")
+            if lx:
+                lines.append(f"  the same server on the index without vectors, after the same varied stream "
+                             f"({lx['requests']} requests, {lx['errors']} errors): RSS {lx['rss_served_kb'] / MB:.0f} "
+                             f"MB summed over {lx['processes']} processes (largest "
+                             f"{lx['rss_max_process_kb'] / MB:.0f} MB), PSS {(lx['pss_served_kb'] or 0) / MB:.0f} MB; by process: "
+                             + ", ".join(f"{x['role']} {x['rss_kb'] / MB:.0f}" for x in lx["by_process"]))
     return lines

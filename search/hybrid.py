@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 
-from . import embedding, vectorized, vectors
+from . import dense_service, embedding, vectorized, vectors
 from .request import MODES  # noqa: F401  (re-exported: the modes this module ranks)
 
 # Dense candidates per language. The relevance bench reads the top 100.
@@ -123,7 +123,15 @@ def _remembered(text: str) -> np.ndarray | None:
 
 
 def _embed(text: str) -> np.ndarray:
-    vec = embedding.embed_query(text)
+    svc = dense_service.client()
+    vec = None
+    if svc is not None:  # `lintas serve`: the model lives in one process for all workers
+        try:
+            vec = svc.embed(text)
+        except dense_service.Unavailable:
+            pass
+    if vec is None:
+        vec = embedding.embed_query(text)
     if QUERY_CACHE:
         with _qlock:
             _qcache[text] = vec
@@ -182,7 +190,15 @@ class _View:
 
     def dense(self, qvec: np.ndarray) -> np.ndarray:
         """Cosine of every docnum with the query; -inf for documents without a vector."""
-        by_row = self.snapshot.scores(qvec)
+        by_row = None
+        svc = dense_service.client()
+        if svc is not None:  # the matrix resident in one process, not in every worker
+            try:
+                by_row = svc.scores(self.snapshot.manifest.generation, qvec)
+            except dense_service.Unavailable:
+                pass
+        if by_row is None:
+            by_row = self.snapshot.scores(qvec)
         out = np.full(self.n, -np.inf, np.float32)
         out[self.has_vector] = by_row[self.rows[self.has_vector]]
         return out
@@ -201,6 +217,12 @@ class Dense:
         snap = self.reader.snapshot()
         if snap is None:
             return self.reader.error or "this index has no vectors: build them with `lintas index --vectors`"
+        svc = dense_service.client()
+        if svc is not None:
+            try:
+                return svc.status()
+            except dense_service.Unavailable:
+                pass
         if not embedding.available():
             return embedding.load_error()
         return None

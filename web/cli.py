@@ -67,14 +67,17 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
     if require_key and not KeyStore(index_dir).any():
         click.echo(f"--require-key: {index_dir} has no keys yet, so every search is refused until "
                    "`lintas keys create --role search` makes one.", err=True)
-    from search import embed_pass
+    from search import dense_service, embed_pass
 
     master_pid = os.getpid()
     background = embed_pass.start_background(index_dir) if embed else None
+    # The model and the vectors, once for all workers (they find it through the environment).
+    dense = dense_service.start(index_dir)
     try:
         server.serve(host, port, config, workers, threads)
     finally:
         if os.getpid() == master_pid:  # not in a gunicorn worker leaving
+            dense_service.stop(dense)
             embed_pass.stop_background(background)
 
 
