@@ -56,7 +56,40 @@ def label(cfg: dict) -> str:
     return f"{cfg['method']} w={cfg['weight']:g}{k}"
 
 
-def sweep(ev, index_dir: Path, grid=GRID) -> dict[str, dict]:
+def second_window(ev, index_dir: Path, view, discount: float = 0.0):
+    """Make `view.dense` the max of each document's two cosines: its lead's and its
+    second window's (bench/dense.py --next), the latter less `discount`."""
+    import numpy as np
+
+    from bench import dense
+    from search import embedding
+
+    vecs, _ = dense.cached(ev.lang, dense.next_passages(ev, embedding.PASSAGE_CHARS), "passage",
+                           extra=f"next{embedding.PASSAGE_CHARS}")
+    has = np.array([bool(t) for t in dense.next_passages(ev, embedding.PASSAGE_CHARS)])
+    from search import storage
+
+    with storage.open_index(index_dir).reader() as reader:
+        ids = reader.column_reader("id")
+        docnum = {ids[n]: n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)}
+    mat = np.zeros((view.n, embedding.DIM), np.float32)
+    ok = np.zeros(view.n, bool)
+    for i, d in enumerate(ev.docs):
+        n = docnum.get(d["id"])
+        if n is not None and has[i]:
+            mat[n], ok[n] = vecs[i], True
+    lead = view.dense
+
+    def dense_max(qvec):
+        out = lead(qvec)
+        second = np.where(ok, mat @ qvec - discount, -np.inf).astype(np.float32)
+        return np.where(np.isfinite(out), np.maximum(out, second), out)
+
+    view.dense = dense_max
+    return int(ok.sum())
+
+
+def sweep(ev, index_dir: Path, grid=GRID, next_discount: float | None = None) -> dict[str, dict]:
     from search import collect, hybrid, vectorized
     from search.engine import Engine
     from search.request import SearchRequest
@@ -66,6 +99,10 @@ def sweep(ev, index_dir: Path, grid=GRID) -> dict[str, dict]:
     searcher = engine.searchers.searcher()
     present = engine.searchers.present_langs(searcher)
     view = engine.dense.view(searcher, present)
+    if next_discount is not None:
+        n = second_window(ev, index_dir, view, next_discount)
+        print(f"{ev.lang}: {n} documents with a second window (max-sim, discount {next_discount:g})",
+              file=sys.stderr)
     exists = engine.searchers.terms(searcher)
     runs = {label(c): {} for c in grid}
     runs["lexical"], runs["semantic"] = {}, {}
@@ -107,6 +144,9 @@ def main(argv=None) -> int:
     p.add_argument("--per-source", type=int, default=0, help="as bench/relevance.py --per-source")
     p.add_argument("--json", type=Path)
     p.add_argument("--short", action="store_true", help="only the chosen rule and its neighbours (SHORT)")
+    p.add_argument("--next", type=float, default=None, metavar="DISCOUNT",
+                   help="a document's dense score: the max of its lead's cosine and its second window's "
+                        "less DISCOUNT (bench/dense.py --next must have cached them)")
     args = p.parse_args(argv)
     report = {}
     for lang in args.lang or relevance.EVAL_LANGS:
@@ -122,7 +162,7 @@ def main(argv=None) -> int:
             (index_dir / ".complete").touch()
         relevance.attach_vectors(ev, index_dir)
         relevance.preload_questions(ev)
-        results = sweep(ev, index_dir, SHORT if args.short else GRID)
+        results = sweep(ev, index_dir, SHORT if args.short else GRID, args.next)
         sources = sorted(results["lexical"]["by_source"])
         print(f"{lang}: {len(ev.queries)} questions, {len(ev.docs)} passages; MRR@10")
         print(f"{'fusion':<22}" + "".join(f"{s:>10}" for s in sources) + f"{'macro':>10}{'min Δlex':>10}")

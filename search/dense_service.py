@@ -9,7 +9,9 @@ sends a vector and gets every row's cosine. The worker keeps what ties a row to
 its documents (the vectors' keys, its own snapshot), so the service answers only
 for the snapshot generation the worker asks about; when it has another one (an
 embedding pass has just flushed), or is not there at all, the worker computes
-that answer itself, as a process without the service always does.
+that answer itself, as a process without the service always does. The
+remembered query vectors are the service's too: one cache for all workers, so a
+query repeated on another worker is not embedded again.
 
 Over a Unix socket in a private directory (0700): only this user's processes
 reach it. Frames are a 4-byte length and a pickle, between processes of one
@@ -97,6 +99,7 @@ def stop(service) -> None:
 def _serve(index_dir: str, path: str, parent: int | None) -> None:
     from . import embedding, vectors
 
+    os.environ.pop(ENV, None)  # this process embeds and scores itself: never a client of another service
     reader = vectors.VectorReader(index_dir)
     embedding.available()  # load the model now, not on the first query
     reader.snapshot()
@@ -120,7 +123,7 @@ def _exit_with(parent: int) -> None:
 
 def _answer(conn: socket.socket, reader) -> None:
     """One worker thread's connection: requests in order until it closes."""
-    from . import embedding
+    from . import embedding, hybrid
 
     with conn:
         while True:
@@ -130,7 +133,9 @@ def _answer(conn: socket.socket, reader) -> None:
                 return
             try:
                 if op == "embed":
-                    reply = ("ok", embedding.embed_query(arg))
+                    # One cache of query vectors for all the workers (hybrid's, in this process).
+                    vec = hybrid._remembered(arg)
+                    reply = ("ok", vec if vec is not None else hybrid._embed(arg))
                 elif op == "scores":
                     generation, qvec = arg
                     snap = reader.snapshot()
