@@ -8,8 +8,9 @@ documents arrive at --rate per second over HTTP (write), search alone again.
 Reported: the search throughput of the write phase against the mean of the two
 idle phases (the target is >= 80 %), the time from each batch's 202 to its first
 document being found by /search (p50/p95/max; target p95 <= 2 s), the rate
-actually sustained, and the server's CPU seconds per phase (machine shared, so
-compare ratios within one run, not wall times across runs).
+actually sustained, and the CPU seconds per phase of the writer process, of the
+search workers (per request: what commits make each search redo) and of the load
+clients (machine shared, so compare ratios within one run, not wall times across runs).
 
 The base index is built once from the shared bench corpus and cached under
 bench/out/ingest/; each run works on a copy. Without ../shared (--synthetic)
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -33,7 +35,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.http_load import HOST, run_load, tree_cpu_seconds  # noqa: E402
+from bench.http_load import HOST, process_tree, run_load  # noqa: E402
 
 OUT = REPO / "bench" / "out" / "ingest"
 DATA = REPO.parent / "shared" / "data" / "bench"
@@ -82,7 +84,13 @@ def corpus(args) -> tuple[list[dict], list[dict], list[str]]:
 def base_index(args, base: list[dict]) -> Path:
     kind = "syn" if args.synthetic else "news"
     cached = OUT / f"base-{kind}-n{args.base}"
-    if not (cached / "lintas.json").exists():
+    from search.schema import SCHEMA_VERSION
+
+    meta = cached / "lintas.json"
+    if meta.exists() and json.loads(meta.read_text()).get("schema") != SCHEMA_VERSION:
+        log(f"{cached} is of an older schema: building it again")
+        shutil.rmtree(cached)
+    if not meta.exists():
         log(f"building the base index of {len(base)} documents in {cached} (once)")
         cached.parent.mkdir(parents=True, exist_ok=True)
         src = OUT / f"base-{kind}-n{args.base}.jsonl"
@@ -108,7 +116,7 @@ class Stream(threading.Thread):
         self.posted = 0
         self.refused = 0
         self.post_ms: list[float] = []
-        self.probes: list[tuple[str, float]] = []  # (probe word, time of its 202)
+        self.probes: list[tuple[str, float, str]] = []  # (probe word, time of its 202, its document's id)
         self.lock = threading.Lock()
 
     def run(self):
@@ -140,42 +148,68 @@ class Stream(threading.Thread):
             if resp.status == 202:
                 self.posted += len(chunk)
                 with self.lock:
-                    self.probes.append((word, acked))
+                    self.probes.append((word, acked, chunk[0]["id"]))
             else:
                 self.refused += 1
             n += 1
         conn.close()
 
 
+PROBES_PER_QUERY = 40  # probe words OR-ed into one /search (its query stays under 1,000 characters)
+
+
 def probe(port: int, stream: Stream, stop: threading.Event, latencies: list[float],
           timeout: float = 120.0) -> None:
-    """202 -> first /search hit, per probe word, in seconds (polled every 50 ms), appended
-    to `latencies` as they come (inf past `timeout`)."""
+    """202 -> first /search hit, per probe word, in seconds, appended to `latencies` as
+    they come (inf past `timeout`). Every 50 ms the words still waiting are asked for in
+    one OR query (per 40 words): the prober's own load on the server stays the same
+    whatever the backlog, instead of one search per waiting word, which made a slow
+    writer also slow the searches measured beside it."""
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    waiting, taken = [], 0
+    waiting: dict[str, tuple[str, float]] = {}  # doc id -> (probe word, time of its 202)
+    taken = 0
     while not (stop.is_set() and not waiting and taken == len(stream.probes)):
         with stream.lock:
-            waiting += stream.probes[taken:]
+            for word, acked, doc_id in stream.probes[taken:]:
+                waiting[doc_id] = (word, acked)
             taken = len(stream.probes)
-        now = time.perf_counter()
-        still = []
-        for word, acked in waiting:
-            conn.request("GET", f"/search?q={word}&per_page=1")
+        items = list(waiting.items())
+        for i in range(0, len(items), PROBES_PER_QUERY):
+            chunk = items[i:i + PROBES_PER_QUERY]
+            q = quote(" OR ".join(word for _, (word, _) in chunk))
+            conn.request("GET", f"/search?q={q}&per_page={PROBES_PER_QUERY}&collapse=0&xscript=0")
             data = json.loads(conn.getresponse().read())
             found = time.perf_counter()
-            if data.get("total"):
-                latencies.append(found - acked)
-            elif now - acked < timeout:
-                still.append((word, acked))
-            else:
+            for hit in data.get("results", []):
+                if hit["id"] in waiting:
+                    latencies.append(found - waiting.pop(hit["id"])[1])
+        now = time.perf_counter()
+        for doc_id, (_, acked) in list(waiting.items()):
+            if now - acked > timeout:
+                del waiting[doc_id]
                 latencies.append(float("inf"))
-        waiting = still
         time.sleep(0.05)
     conn.close()
 
 
 def _probe_into(box: dict, port: int, stream: Stream, stop: threading.Event) -> None:
     probe(port, stream, stop, box.setdefault("lat", []))
+
+
+def cpu_split(pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's writer process and by the rest of its
+    tree (gunicorn master and search workers), and by this process (the load clients)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"writer": 0.0, "search": 0.0, "clients": time.process_time()}
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            cmdline = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            continue
+        kind = "writer" if b"search.writer" in cmdline else "search"
+        out[kind] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return out
 
 
 def pct(values: list[float], p: float) -> float:
@@ -209,7 +243,7 @@ def main(argv=None) -> int:
         run_load(server.port, paths, clients=args.clients, duration=3)  # warm caches
         phases = {}
         for name in ("idle1", "write", "idle2"):
-            cpu0 = tree_cpu_seconds(server.proc.pid)
+            cpu0, load0 = cpu_split(server.proc.pid), os.getloadavg()[0]
             stream = prober = None
             if name == "write":
                 stream = Stream(server.port, key, live, args.rate, args.batch, args.seconds)
@@ -236,7 +270,16 @@ def main(argv=None) -> int:
                     "visible_max_s": round(max(lat), 3) if lat else None, "probes": len(lat),
                     "not_visible_in_120_s": sum(1 for x in lat if x == float("inf")),
                 })
-            phase["server_cpu_s"] = round(tree_cpu_seconds(server.proc.pid) - cpu0, 2)
+            cpu = {k: v - cpu0[k] for k, v in cpu_split(server.proc.pid).items()}
+            phase.update({
+                "server_cpu_s": round(cpu["writer"] + cpu["search"], 2),
+                "writer_cpu_s": round(cpu["writer"], 2), "search_cpu_s": round(cpu["search"], 2),
+                "clients_cpu_s": round(cpu["clients"], 2),
+                # What one search cost its worker: rises under writes if the workers redo
+                # work at each commit (new searchers, per-segment tables).
+                "search_cpu_ms_per_request": round(1000 * cpu["search"] / max(load.requests, 1), 2),
+                "loadavg": [round(load0, 2), round(os.getloadavg()[0], 2)],
+            })
             phases[name] = phase
             log(f"{name}: {phase}")
         drained = server.wait_drained(timeout=120)
@@ -244,19 +287,25 @@ def main(argv=None) -> int:
         server.stop()
     idle = (phases["idle1"]["search_rps"] + phases["idle2"]["search_rps"]) / 2
     w = phases["write"]
-    cpu_per_doc_ms = (w["server_cpu_s"] - phases["idle1"]["server_cpu_s"] / max(phases["idle1"]["search_rps"], 1e-9)
-                      * w["search_rps"]) / max(w["docs_posted"], 1) * 1000
+    # The writer process's CPU per document posted (the backlog it drains in idle2 counted too).
+    cpu_per_doc_ms = (w["writer_cpu_s"] + phases["idle2"]["writer_cpu_s"]) / max(w["docs_posted"], 1) * 1000
     summary = {
         "base_documents": args.base, "rate": args.rate, "batch": args.batch, "seconds": args.seconds,
         "clients": args.clients, "workers": args.workers, "phases": phases,
         "search_ratio_write_vs_idle": round(w["search_rps"] / idle, 3) if idle else None,
-        "server_cpu_ms_per_doc_written": round(cpu_per_doc_ms, 1),
+        # idle2 is not idle while the writer still drains a backlog: this one is.
+        "search_ratio_write_vs_idle1": round(w["search_rps"] / max(phases["idle1"]["search_rps"], 1e-9), 3),
+        "writer_cpu_ms_per_doc": round(cpu_per_doc_ms, 1),
+        "search_cpu_ms_per_request_write_vs_idle1": round(
+            w["search_cpu_ms_per_request"] / max(phases["idle1"]["search_cpu_ms_per_request"], 1e-9), 2),
+        "cpus": os.cpu_count(),
         "documents_after": drained["documents"],
     }
     print(json.dumps(summary, indent=2))
     print(f"\n202 -> searchable: p50 {w['visible_p50_s']} s, p95 {w['visible_p95_s']} s (target <= 2 s); "
           f"{w['docs_per_s']} docs/s sustained; /search under writes {summary['search_ratio_write_vs_idle']:.0%} "
-          f"of idle (target >= 80 %); ~{summary['server_cpu_ms_per_doc_written']} server CPU ms per document")
+          f"of idle (target >= 80 %); writer {summary['writer_cpu_ms_per_doc']} CPU ms per document; "
+          f"a search's worker CPU x{summary['search_cpu_ms_per_request_write_vs_idle1']} under writes")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
     return 0
