@@ -6,6 +6,7 @@ its sidecar, which Whoosh offers no public way to do. Everything they need from
 Whoosh's internals goes through this module, so that a Whoosh upgrade that moves
 them breaks here, in one place, and tests/search/test_vectorized.py and
 tests/search/test_sidecar.py (numpy paths against Whoosh's matchers) say so.
+It also replaces one Whoosh method, W3PerDocReader._cached_reader (see there).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.index import _DEF_INDEX_NAME, TOC
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import _length_byte_cache
@@ -151,6 +152,29 @@ def _raw_blocks(data: bytes) -> Iterator[RawBlock]:
         pos = end
         if length < 0:  # the last block
             return
+
+
+# -- a missing column remembered
+
+def _cached_reader(self, fieldname, column):
+    """W3PerDocReader._cached_reader, remembering a column the segment lacks too.
+
+    Whoosh caches only the columns it found: for a field with no length column
+    (not scorable: words, lsh, names_*) every doc_field_length call stats the
+    file again, and a commit's flush calls it once per posting (a tenth of the
+    HTTP writer's CPU). A segment's files never change once written, so a
+    missing column stays missing for the reader's life.
+    """
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+WHOOSH_CACHED_READER = W3PerDocReader._cached_reader  # Whoosh's own (tests/search/test_whoosh_quirks.py)
+W3PerDocReader._cached_reader = _cached_reader
 
 
 # -- the segment files a sidecar sits beside

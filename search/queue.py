@@ -216,6 +216,17 @@ class WriteQueue:
         return [Pending(seq, task, Op(kind, doc_id, decode(doc) if doc else None))
                 for seq, task, kind, doc_id, doc in rows]
 
+    def oldest_waiting(self) -> float | None:
+        """When the task of the oldest op not applied yet was enqueued (time.time()); None
+        if none waits. Two primary-key lookups: the writer asks every IDLE_POLL."""
+        db = self._db()
+        row = db.execute("SELECT task FROM ops WHERE seq > ? ORDER BY seq LIMIT 1",
+                         (self._state(db)[0],)).fetchone()
+        if row is None:
+            return None
+        created = db.execute("SELECT created FROM tasks WHERE task = ?", row).fetchone()
+        return created[0] if created else 0.0  # a task forgotten meanwhile: long overdue
+
     def applied(self, upto_seq: int, failures: list[tuple[int, str, str]] = ()) -> None:
         """Every op up to `upto_seq` is committed to the index (searchable)."""
         def work(db):

@@ -17,6 +17,10 @@ op twice changes nothing (a put is an update by id, a delete is idempotent), so
 a kill at any moment leaves every acknowledged document to be indexed, and
 none twice.
 
+A batch is taken when its oldest op has waited COMMIT_BUDGET less the expected
+commit time, not as soon as anything waits: the commit's cost (per distinct term,
+and each search worker's refresh after it) is then shared by a second's documents.
+
 Commits do not merge segments (Whoosh's default merges small segments on every
 commit: 0.5-2 s each on a live index) until MAX_SEGMENTS small ones exist, and
 then merge only those (merge_live).
@@ -41,12 +45,19 @@ from .documents import Document, LoadError
 from .formats import Skipped
 from .indexer import IndexReport, content_hash, to_fields
 from .queue import QUEUE_FILE, Op, Pending, QueueFull, WriteQueue
+from .schema import field_lang
 
 LOCK_FILE = "writer.lock"
 LOCK_POLL = 0.25  # seconds between tries of a held lock
 IDLE_POLL = 0.05  # seconds between looks at an empty queue: bounds the 202 -> indexed latency
-# Ops per commit. A batch is whatever waited while the last commit ran, up to this:
-# under load commits get bigger, not more frequent.
+# Seconds from an op's 202 to the end of the commit that makes it searchable, aimed at
+# for the oldest op of each batch: the writer commits as late as that allows (its
+# expected commit time is taken off), so that a commit's cost, which is per distinct
+# term of its batch, is shared by as many documents as the latency budget lets wait.
+# A commit slower than the budget is followed at once by the next: batches then grow,
+# and cost less per document, until the writer keeps up.
+COMMIT_BUDGET = 1.0
+# Ops per commit at most: under load commits get bigger, not more frequent.
 BATCH = 1000
 # Whoosh's in-memory buffer per commit; a batch of BATCH news articles is ~10 MB.
 LIMIT_MB = 256
@@ -119,12 +130,21 @@ class IndexWriter:
         self._durable = -1
         self._checkpoint_started = 0.0  # the first checkpoint fsyncs every file
         self._bands = dedup.BandTable(SMALL_SEGMENT_DOCS)  # near-duplicate keys of the small segments
+        self.commit_seconds = 0.0  # the recent commits' wall time, smoothed
+
+    def due_in(self) -> float | None:
+        """Seconds until the next batch should be taken (<= 0: now); None if nothing waits."""
+        created = self.queue.oldest_waiting()
+        if created is None:
+            return None
+        return created + COMMIT_BUDGET - min(self.commit_seconds, COMMIT_BUDGET) - time.time()
 
     def apply_batch(self) -> int:
         """Apply the oldest waiting ops (at most `batch`); returns how many."""
         pending = self.queue.take(self.batch)
         if not pending:
             return 0
+        started = time.perf_counter()
         ix = storage.open_index(self.index_dir) if storage.exists(self.index_dir) \
             else storage.create_index(self.index_dir)
         try:
@@ -134,6 +154,7 @@ class IndexWriter:
             log.exception("a batch of %d ops failed; applying them one by one", len(pending))
             failures = self._one_by_one(ix, pending)
         self.queue.applied(pending[-1].seq, failures)
+        self.commit_seconds = 0.5 * self.commit_seconds + 0.5 * (time.perf_counter() - started)
         return len(pending)
 
     def start(self) -> None:
@@ -142,6 +163,10 @@ class IndexWriter:
         if storage.exists(self.index_dir):
             # An index written before sidecars, or one a crash left without some.
             sidecar_build.sync(self.index_dir)
+            try:
+                _warm_analyzers(storage.open_index(self.index_dir).schema)
+            except storage.IndexVersionMismatch:
+                pass  # nothing is written until it is rebuilt (said by the writer loop)
 
     def checkpoint(self) -> None:
         """fsync the index files written since the last checkpoint, then drop the ops they hold."""
@@ -210,6 +235,14 @@ def merge_live(writer, segments):
     return [seg for seg in segments if seg not in small]
 
 
+def _warm_analyzers(schema) -> None:
+    """Load the analyzers' tables (Hazm, Sastrawi) now, not inside the first batch's
+    commit: seconds of CPU, which the first documents posted after a start waited for."""
+    for name in schema.names():
+        if field_lang(name) is not None:
+            list(schema[name].analyzer("ایران می‌گوید hubungan pemerintah"))
+
+
 def _fields(doc: Document, clusterer: dedup.Clusterer) -> dict:
     lang = doc.lang or detect_lang(f"{doc.title}\n{doc.text}")
     return to_fields(doc, lang, content_hash(doc, lang), clusterer)
@@ -269,6 +302,10 @@ class WriterThread:
             checkpoints.start()
             while not self._stop.is_set():
                 try:
+                    due = self.writer.due_in()
+                    if due is None or due > 0:
+                        self._stop.wait(IDLE_POLL if due is None else min(due, COMMIT_BUDGET))
+                        continue
                     applied = self.writer.apply_batch()
                     self.error = None
                 except storage.IndexVersionMismatch as e:

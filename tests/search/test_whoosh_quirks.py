@@ -1,4 +1,4 @@
-"""Whoosh's search-side behaviours that Lintas works around, pinned in Whoosh itself.
+"""Whoosh behaviours that Lintas works around, pinned in Whoosh itself.
 
 Each test shows the quirk in plain Whoosh and then Lintas's answer to it. If a
 Whoosh release changes the behaviour, the first half fails: the workaround named
@@ -76,3 +76,30 @@ def test_whoosh_averages_a_fields_length_over_every_document_of_the_index(tmp_pa
     with ix.searcher(weighting=weighting()) as s:
         assert s.weighting.scorer(s, "body_fa", "ایران").avgfl == fa_length / 1
         assert s.weighting.scorer(s, "body_id", "hubung").avgfl == s.field_length("body_id") / 3
+
+
+def test_a_missing_length_column_is_looked_for_once_per_segment_reader(tmp_path):
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.fields import KEYWORD
+    from whoosh.index import create_in
+
+    from search import codec
+
+    ix = create_in(str(tmp_path), Schema(id=ID(stored=True), tags=KEYWORD(scorable=False), body=TEXT))
+    with ix.writer() as w:
+        for i, (tag, body) in enumerate(DOCS):
+            w.add_document(id=str(i), tags=tag, body=body)
+    with ix.reader() as reader:
+        perdoc = reader._perdoc
+        looked = []
+        exists = perdoc._storage.file_exists
+        perdoc._storage.file_exists = lambda name: looked.append(name) or exists(name)
+        column = _lenfield("tags")  # not scorable: the segment has no length column for it
+        for _ in range(5):
+            assert codec.WHOOSH_CACHED_READER(perdoc, column, LENGTHS_COLUMN) is None
+        assert len(looked) == 5  # the quirk: Whoosh stats the file again at every call
+        # Lintas: a commit's flush asks once per posting (search/codec.py); now once.
+        looked.clear()
+        assert [perdoc.doc_field_length(d, "tags") for d in range(4)] == [0, 0, 0, 0]
+        assert [perdoc.doc_field_length(d, "body") for d in range(4)] == [1, 2, 1, 1]
+        assert len(looked) == 2  # one look per column, found or not
