@@ -40,7 +40,7 @@ from whoosh.reading import SegmentReader
 
 from analyzers import detect_lang
 
-from . import dedup, files, sidecar_build, storage
+from . import dedup, files, sidecar_build, storage, xtables
 from .documents import Document, LoadError
 from .formats import Skipped
 from .indexer import IndexReport, content_hash, to_fields
@@ -196,6 +196,7 @@ class IndexWriter:
         writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25)
         # Near-duplicate labels against the committed index, as `lintas index` gives them.
         reader = ix.reader()
+        before = _segment_ids(reader)
         self._bands.refresh(reader)
         clusterer = dedup.Clusterer(reader, self._bands)
         try:
@@ -211,6 +212,12 @@ class IndexWriter:
             clusterer.close()
         writer.commit(mergetype=merge_live)
         sidecar_build.sync(self.index_dir)
+        # Derived, like the sidecars: a failure leaves the workers to build the layer themselves.
+        try:
+            with ix.reader() as fresh:
+                xtables.save_layers(self.index_dir, fresh, _segment_ids(fresh) - before)
+        except Exception:  # noqa: BLE001 - never a failed batch for a derived file
+            log.exception("could not store the cross-script layer of a new segment")
 
     def _one_by_one(self, ix, pending: list[Pending]) -> list[tuple[int, str, str]]:
         failures = []
@@ -233,6 +240,12 @@ def merge_live(writer, segments):
         writer.add_reader(reader)
         reader.close()
     return [seg for seg in segments if seg not in small]
+
+
+def _segment_ids(reader) -> set[str]:
+    if reader.generation() is None:  # no segment yet
+        return set()
+    return {leaf.segment().segment_id() for leaf, _offset in reader.leaf_readers()}
 
 
 def _warm_analyzers(schema) -> None:

@@ -14,7 +14,11 @@ or when the layers after it outgrow REBASE_SHARE of it.
 `lintas index` / `lintas delete` store the layers at commit time beside the
 segments (`xscript-<generation>.pickle`), with the dictionary gate
 (analyzers/dictionary.py) and CLDR's names (search/exonyms.py): a server worker
-loads that file and never reads the word lists or Babel itself.
+loads that file and never reads the word lists or Babel itself. The HTTP writer
+stores the layer of each segment it commits (`<segment id>.xlayer`, which Whoosh
+deletes with its segment when a merge takes it): each search worker loads it
+instead of building it (tens of ms per commit, per worker, while the worker's
+other searches of that generation waited on the tables lock).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ REBASE_SHARE = 0.25
 MAX_LAYERS = 48
 FORMAT = 2  # of the stored file; another one is rebuilt, not trusted
 _SIDECAR = re.compile(r"xscript-(\d+)\.pickle")
+LAYER_EXT = ".xlayer"
 
 _lock = threading.Lock()
 _known: dict[str, list[Layer]] = {}  # index directory -> its newest layers, in this process
@@ -164,7 +169,7 @@ def load(index_dir, reader) -> Tables:
         # added much since), then what this process built, then the newest file.
         layers = _stored(index_dir, reader.generation()) or _known.get(key) or _stored(index_dir)
         _preload()
-        layers = _fit(layers, _leaves(reader), reader.schema)
+        layers = _fit(layers, _leaves(reader), reader.schema, index_dir)
         _known[key] = layers
     return Tables(layers, reader)
 
@@ -190,20 +195,48 @@ def save(index_dir, ix) -> None:
             old.unlink(missing_ok=True)
 
 
+def save_layers(index_dir, reader, segment_ids) -> None:
+    """Store the layer of each of `segment_ids` (segments of `reader` a commit has just
+    written) beside it, for the search workers to load (the HTTP writer, after each commit)."""
+    _preload()
+    for sid, leaf in _leaves(reader).items():
+        if sid in segment_ids:
+            payload = {"format": FORMAT, "layer": Layer([leaf], reader.schema, filtered=False)}
+            with files.atomic_write(_layer_path(index_dir, sid)) as fh:
+                pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _layer_path(index_dir, sid: str) -> Path:
+    return Path(index_dir) / f"{sid}{LAYER_EXT}"
+
+
+def _layer(index_dir, sid: str, leaf, schema) -> Layer:
+    """One segment's layer: the stored one if the writer left a good one, else built now."""
+    try:
+        with open(_layer_path(index_dir, sid), "rb") as fh:
+            payload = pickle.load(fh)
+        layer = payload["layer"]
+        if payload.get("format") == FORMAT and isinstance(layer, Layer) and layer.segments == {sid}:
+            return layer
+    except Exception:  # noqa: BLE001 - none (a bulk segment), half-written or another version's: build
+        pass
+    return Layer([leaf], schema, filtered=False)
+
+
 def _leaves(reader) -> dict:
     if reader.generation() is None:
         return {}
     return {_segment_id(leaf): leaf for leaf, _offset in reader.leaf_readers()}
 
 
-def _fit(layers: list[Layer], leaves: dict, schema) -> list[Layer]:
+def _fit(layers: list[Layer], leaves: dict, schema, index_dir) -> list[Layer]:
     """`layers` cut to the segments of `leaves`, with a layer for each segment they miss."""
     current = set(leaves)
     if not layers or not layers[0].segments <= current:
         return [Layer(leaves.values(), schema, filtered=True)]
     kept = [layer for layer in layers if layer.segments <= current]  # merged-away ones go
     covered = set().union(*(layer.segments for layer in kept))
-    kept += [Layer([leaf], schema, filtered=False) for sid, leaf in leaves.items() if sid not in covered]
+    kept += [_layer(index_dir, sid, leaf, schema) for sid, leaf in leaves.items() if sid not in covered]
     base, later = kept[0], kept[1:]
     if len(later) > MAX_LAYERS or sum(layer.docs for layer in later) > REBASE_SHARE * max(1, base.docs):
         return [Layer(leaves.values(), schema, filtered=True)]

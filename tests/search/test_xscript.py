@@ -166,8 +166,8 @@ def test_key_tables_are_built_at_commit_and_loaded(tmp_path):
 
 
 def test_writer_commits_add_a_layer_per_new_segment(tmp_path):
-    """HTTP-writer commits store no tables: a searcher builds layers for the new segments
-    only, reusing the base stored by `lintas index`, and counts a name across layers."""
+    """An HTTP-writer commit stores its segment's layer: a searcher adds layers for the new
+    segments only, reusing the base stored by `lintas index`, and counts a name across layers."""
     from search import xtables
     from search.queue import Op, WriteQueue
     from search.writer import IndexWriter
@@ -187,6 +187,7 @@ def test_writer_commits_add_a_layer_per_new_segment(tmp_path):
         WriteQueue(tmp_path).enqueue([Op("put", f"w{i}", Document(
             id=f"w{i}", lang="id", title="Lagi", text=f"Lalu Zarif datang ke Teheran hari ke-{i}."))])
         writer.apply_batch()
+    assert len(list(tmp_path.glob("*.xlayer"))) == 2  # one per batch's segment
     time.sleep(REFRESH_EVERY + 0.05)  # the engine's searchers look for a new generation this often
     assert "w1" in {h.id for h in engine.search(SearchRequest(q="ظریف", lang="id")).hits}
     tables = engine._xscript_tables(engine.searchers.searcher())
@@ -214,3 +215,35 @@ def test_a_patronymic_finds_the_two_words_persian_writes(tmp_path):
         assert [h.id for h in results.hits] == ["fa1"], q  # not fa2, which has both words apart
     assert search(engine, "Aliyev", lang="fa").also_searched == {"Aliyev": ["علی اف"]}
     assert search(engine, "Lavrov", lang="fa").hits == []  # no Persian document writes it
+
+
+def test_a_searcher_loads_the_layer_the_writer_stored_and_builds_a_broken_ones(tmp_path):
+    import pickle
+
+    from search.queue import Op, WriteQueue
+    from search.writer import IndexWriter
+
+    Indexer(tmp_path).add_documents([Document(id="a", lang="fa", title="خبر", text="لاوروف در مسکو گفت.")]
+                                    + [Document(id=f"f{i}", lang="id", title="Cuaca", text=f"Hujan hari ke-{i}.")
+                                       for i in range(10)])
+    writer = IndexWriter(tmp_path)
+    for i in (1, 2):
+        WriteQueue(tmp_path).enqueue([Op("put", f"w{i}", Document(
+            id=f"w{i}", lang="fa", title="خبر", text=f"ظریف در تهران گفت {i}."))])
+        writer.apply_batch()
+    first, second = sorted(tmp_path.glob("*.xlayer"), key=lambda p: p.stat().st_mtime)
+    payload = pickle.loads(first.read_bytes())
+    built = payload["layer"]
+    assert "ظریف" in {t for terms in built.fa.values() for t in terms}
+    # Marked, to tell the stored layer from one built again; the other one is broken.
+    built.fa["MARK"] = ["stored"]
+    first.write_bytes(pickle.dumps(payload))
+    second.write_bytes(b"half a pickle")
+    engine = Engine(tmp_path)
+    tables = engine._xscript_tables(engine.searchers.searcher())
+    assert len(tables.layers) == 3  # the base stored by `lintas index`, then one per batch
+    marked = [layer for layer in tables.layers if "MARK" in layer.fa]
+    rebuilt = [layer for layer in tables.layers[1:] if "MARK" not in layer.fa]
+    assert len(marked) == 1 and len(rebuilt) == 1  # loaded, and the broken one built instead
+    assert "ظریف" in {t for terms in rebuilt[0].fa.values() for t in terms}
+    assert {h.id for h in engine.search(SearchRequest(q="Zarif", lang="fa")).hits} == {"w1", "w2"}
