@@ -5,9 +5,9 @@ Whoosh scores a query by stepping its matchers one posting at a time in Python
 of thousands). As arrays, BM25 over a list is one vectorized expression
 (search/vectorized.py).
 
-The arrays come from the segment's sidecar (search/sidecar.py): views of a
-memory-mapped file that every worker and thread shares through the page cache,
-with nothing to decode. A segment without a usable sidecar (an index written
+The arrays come from the segment's sidecar (search/sidecar.py): the bytes a
+query needs, read from a file that every worker and thread shares through the
+page cache, with nothing to decode. A segment without a usable sidecar (an index written
 before sidecars, one being rewritten) has its lists decoded from Whoosh's own
 blocks on each read, slower but the same: tests/search/test_sidecar.py holds the
 two equal.
@@ -55,8 +55,8 @@ def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
         if t < 0:
             return None
         a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
-        tfs = fp.tfs[a:b] if fp.tfs is not None else np.diff(fp.occ[a:b + 1])
-        return PostingList(fp.ids[a:b], tfs, field=fp, first=a)
+        tfs = fp.tfs.span(a, b) if fp.tfs is not None else np.diff(fp.occ.span(a, b + 1))
+        return PostingList(fp.ids.span(a, b), tfs, field=fp, first=a)
     return whoosh_postings(leaf, fieldname, btext)
 
 
@@ -143,13 +143,17 @@ def positions_of(leaf, fieldname: str, plist: PostingList, indexes: np.ndarray) 
     if fp is None or fp.pos is None:
         fmt = leaf.schema[fieldname].format
         return positions(fmt, values_at(leaf, fieldname, plist, np.asarray(indexes).tolist()))
-    g = plist.first + np.asarray(indexes, np.int64)
-    lo = fp.occ[g].astype(np.int64)
-    counts = fp.occ[g + 1].astype(np.int64) - lo
-    owner = np.repeat(np.arange(len(g)), counts)
+    indexes = np.asarray(indexes, np.int64)
+    if not len(indexes):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    # The occurrence offsets of the postings from the first to the last asked for.
+    a = int(indexes[0])
+    occ = fp.occ.span(plist.first + a, plist.first + int(indexes[-1]) + 2).astype(np.int64)
+    lo = occ[indexes - a]
+    counts = occ[indexes - a + 1] - lo
+    owner = np.repeat(np.arange(len(indexes)), counts)
     # Each posting's occurrences are a run from its `lo`: the runs laid end to end.
-    at = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
-    return owner, fp.pos[at].astype(np.int64)
+    return owner, fp.pos.runs(lo, counts).astype(np.int64)
 
 
 def spans_at(leaf, fieldname: str, plist: PostingList, index: int) -> list[tuple[int, int, int]]:
@@ -159,10 +163,10 @@ def spans_at(leaf, fieldname: str, plist: PostingList, index: int) -> list[tuple
         decode = leaf.schema[fieldname].format.decoder("characters")
         return decode(values_at(leaf, fieldname, plist, [index])[0])
     g = plist.first + index
-    a, b = int(fp.occ[g]), int(fp.occ[g + 1])
-    starts = fp.starts[a:b].astype(np.int64)
-    ends = starts + fp.lens[a:b]
-    return list(zip(fp.pos[a:b].tolist(), starts.tolist(), ends.tolist()))
+    a, b = fp.occ.span(g, g + 2).tolist()
+    starts = fp.starts.span(a, b).astype(np.int64)
+    ends = starts + fp.lens.span(a, b)
+    return list(zip(fp.pos.span(a, b).tolist(), starts.tolist(), ends.tolist()))
 
 
 def values_at(leaf, fieldname: str, plist: PostingList, indexes) -> list:

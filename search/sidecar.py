@@ -4,9 +4,16 @@ Whoosh keeps a posting list as zlib'd pickles of 128 postings, and each
 posting's positions as a pickle of its own: every process that reads one pays
 the decoding, and keeps what it decoded in its own memory. The sidecar holds the
 same lists (doc ids, term frequencies, positions, character spans) as plain
-arrays, per field, with a sorted term directory. Opened with mmap, it costs no
-decoding at all, and every worker and thread of a server reads one copy: the
-kernel's page cache.
+arrays, per field, with a sorted term directory. Nothing is decoded, and every
+worker and thread of a server reads one copy: the kernel's page cache.
+
+Only the term directory (every lookup binary-searches it) is memory-mapped.
+The lists are read with os.pread into small private arrays, as Lucene's
+NIOFSDirectory reads its files: a page a process has mapped and touched counts
+in that process's RSS, once per worker, and after a varied query stream each
+worker had most of the file's pages mapped (250 of 286 MB at 100k documents).
+Read, they stay in the page cache, which no process's RSS counts, and a list
+costs one copy of the bytes a query uses.
 
 One file per segment, `<segment id>.sidecar` in the index directory, derived
 from the segment (search/sidecar_build.py writes it at commit time). Whoosh
@@ -103,20 +110,76 @@ def _padded(arr: np.ndarray) -> bytes:
 # -- reading
 
 
+class Slab:
+    """One array of a sidecar, read on demand with os.pread (never mapped)."""
+
+    __slots__ = ("fd", "offset", "dtype", "size")
+
+    def __init__(self, fd: int, offset: int, dtype: np.dtype, size: int):
+        self.fd, self.offset, self.dtype, self.size = fd, offset, dtype, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def span(self, a: int, b: int) -> np.ndarray:
+        """Elements [a, b) as a fresh array."""
+        out = np.empty(max(b - a, 0), self.dtype)
+        if len(out):
+            self._into(out, a)
+        return out
+
+    def runs(self, lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """The runs [lo[i], lo[i] + counts[i]) end to end (lo ascending, runs disjoint).
+
+        Runs closer than GAP elements are read in one call and picked from
+        its buffer: one pread per cluster of a phrase's candidates, not one
+        per posting.
+        """
+        keep = counts > 0
+        lo, counts = lo[keep], counts[keep]
+        if not len(lo):
+            return np.empty(0, self.dtype)
+        hi = lo + counts
+        cut = np.flatnonzero(lo[1:] - hi[:-1] > GAP) + 1
+        first = np.concatenate(([0], cut))
+        last = np.concatenate((cut, [len(lo)])) - 1
+        starts, ends = lo[first], hi[last]
+        buf = np.empty(int((ends - starts).sum()), self.dtype)
+        # Where each read lands in buf, and so where each run's first element is.
+        at = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
+        for s, e, o in zip(starts.tolist(), ends.tolist(), at.tolist()):
+            self._into(buf[o:o + e - s], s)
+        group = np.repeat(np.arange(len(first)), last - first + 1)
+        run_at = at[group] + (lo - starts[group])
+        total = int(counts.sum())
+        idx = np.arange(total, dtype=np.int64) + np.repeat(run_at - (np.cumsum(counts) - counts), counts)
+        return buf[idx]
+
+    def _into(self, out: np.ndarray, a: int) -> None:
+        want = out.nbytes
+        got = os.preadv(self.fd, [out.view(np.uint8)], self.offset + a * self.dtype.itemsize)
+        if got != want:  # the file shrank under us: never hand back a short list
+            raise OSError(f"sidecar read {got} bytes, not {want}")
+
+
+# Runs of a gather closer than this (elements) are read as one.
+GAP = 2048
+
+
 @dataclass(frozen=True)
 class FieldPostings:
-    """One field's arrays in a sidecar (views of the mapped file)."""
+    """One field's arrays in a sidecar: the directory mapped, the lists as Slabs."""
 
     keys: np.ndarray  # S16, sorted: each term's first 16 bytes
     term_bytes: np.ndarray  # uint8: every term, end to end
     term_starts: np.ndarray  # int64 (terms + 1): where each term starts in term_bytes
     post_starts: np.ndarray  # int64 (terms + 1): each term's first posting
-    ids: np.ndarray  # per posting: segment docnum, ascending within a term
-    tfs: np.ndarray | None  # per posting: weight, where it is not the number of positions
-    occ: np.ndarray  # per posting + 1: its first occurrence in pos/starts/lens
-    pos: np.ndarray | None  # per occurrence: token position
-    starts: np.ndarray | None  # per occurrence: first character (Characters fields)
-    lens: np.ndarray | None  # per occurrence: characters (Characters fields)
+    ids: Slab  # per posting: segment docnum, ascending within a term
+    tfs: Slab | None  # per posting: weight, where it is not the number of positions
+    occ: Slab  # per posting + 1: its first occurrence in pos/starts/lens
+    pos: Slab | None  # per occurrence: token position
+    starts: Slab | None  # per occurrence: first character (Characters fields)
+    lens: Slab | None  # per occurrence: characters (Characters fields)
     lengths: np.ndarray | None  # per document: Whoosh's length byte of the field
 
     def find(self, btext: bytes) -> int:
@@ -132,23 +195,35 @@ class FieldPostings:
         return -1
 
 
+# Mapped: what every lookup searches, and the per-document length bytes (small).
+MAPPED = ("keys", "term_bytes", "term_starts", "post_starts", "lengths")
+
+
 class Sidecar:
     """An opened, validated sidecar: per field, its FieldPostings."""
 
-    def __init__(self, path: Path, header: dict, mapped: np.memmap, base: int):
+    def __init__(self, path: Path, header: dict, mapped: np.memmap, base: int, fd: int):
         self.path = path
         self.header = header
         self.fields: dict[str, FieldPostings] = {}
-        arrays: dict[str, dict[str, np.ndarray]] = {}
+        # The descriptor lives as long as this object: a replaced file is still
+        # read whole by the searchers that opened it.
+        self._fd = fd
+        arrays: dict[str, dict] = {}
         for key, (dtype, offset, shape) in header["arrays"].items():
             fname, name = key.split("/")
             count = int(np.prod(shape)) if shape else 1
-            arr = np.frombuffer(mapped, np.dtype(dtype), count, base + offset).reshape(shape)
+            dt = np.dtype(dtype)
+            if name in MAPPED:
+                arr = np.frombuffer(mapped, dt, count, base + offset).reshape(shape)
+            else:
+                arr = Slab(fd, base + offset, dt, count)
             arrays.setdefault(fname, {})[name] = arr
         for fname, a in arrays.items():
             self.fields[fname] = FieldPostings(
                 a["keys"], a["term_bytes"], a["term_starts"], a["post_starts"], a["ids"],
                 a.get("tfs"), a["occ"], a.get("pos"), a.get("starts"), a.get("lens"), a.get("lengths"))
+        weakref.finalize(self, os.close, fd)
 
 
 def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
@@ -156,8 +231,7 @@ def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
     truncated, or (with `verify`) its arrays do not have their checksum.
 
     The checksum is read with plain reads, not through the mapping: a mapped
-    page a process has touched counts in its RSS, and a search touches only the
-    few pages of the lists it reads.
+    page a process has touched counts in its RSS.
     """
     try:
         with open(path, "rb") as f:
@@ -187,9 +261,14 @@ def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
                 if crc != header["crc32"]:
                     raise BadSidecar(f"{path.name}: checksum mismatch")
         mapped = np.memmap(path, np.uint8, mode="r")
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return Sidecar(path, header, mapped, base, fd)
+        except BaseException:
+            os.close(fd)
+            raise
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise BadSidecar(f"{path.name}: {type(e).__name__}: {e}") from None
-    return Sidecar(path, header, mapped, base)
 
 
 # -- the sidecar of a segment reader, for searches

@@ -85,6 +85,24 @@ def test_sidecar_equals_whooshs_own_decoding(index_dir):
     assert checked > 5000
 
 
+@pytest.mark.parametrize("gap", [0, sidecar.GAP])
+def test_a_phrases_scattered_postings_read_from_the_file_equal_whooshs(index_dir, monkeypatch, gap):
+    """Positions of every third posting, read in one pread per run (gap 0) or per cluster."""
+    monkeypatch.setattr(sidecar, "GAP", gap)
+    checked = 0
+    for leaf in _leaves(index_dir):
+        fmt = leaf.schema["body_id"].format
+        for btext in leaf.lexicon("body_id"):
+            plist = postings.postings(leaf, "body_id", btext)
+            values = [v for _id, v in leaf._terms.matcher("body_id", btext, fmt).items_as("positions")]
+            picked = np.arange(1, len(values), 3)
+            owner, pos = postings.positions_of(leaf, "body_id", plist, picked)
+            assert list(zip(owner.tolist(), pos.tolist())) == \
+                [(j, p) for j, i in enumerate(picked.tolist()) for p in values[i]]
+            checked += len(picked)
+    assert checked > 1000
+
+
 def test_searches_on_the_sidecar_equal_whooshs(index_dir):
     assert all(sidecar.of(leaf) is not None for leaf in _leaves(index_dir))
     assert _same_as_whoosh(Engine(index_dir)) > 30
