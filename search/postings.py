@@ -55,7 +55,11 @@ def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
         if t < 0:
             return None
         a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
-        tfs = fp.tfs.span(a, b) if fp.tfs is not None else np.diff(fp.occ.span(a, b + 1))
+        if fp.tfs is not None:
+            tfs = fp.tfs.span(a, b)
+        else:
+            occ = fp.occ.span(a, b + 1)
+            tfs = occ[1:] - occ[:-1]  # np.diff's own checks cost more than this subtraction
         return PostingList(fp.ids.span(a, b), tfs, field=fp, first=a)
     return whoosh_postings(leaf, fieldname, btext)
 
@@ -167,6 +171,32 @@ def spans_at(leaf, fieldname: str, plist: PostingList, index: int) -> list[tuple
     starts = fp.starts.span(a, b).astype(np.int64)
     ends = starts + fp.lens.span(a, b)
     return list(zip(fp.pos.span(a, b).tolist(), starts.tolist(), ends.tolist()))
+
+
+def spans_of(leaf, fieldname: str, btext: bytes, docnum: int) -> list[tuple[int, int]]:
+    """(start char, end char) of every occurrence of a term in one document of the
+    segment, [] if it has none: what a snippet marks. From a sidecar: the term's
+    ids and the document's spans, without the rest of its list."""
+    fp = _sidecar_field(leaf, fieldname)
+    if fp is not None and fp.starts is not None:
+        t = fp.find(btext)
+        if t < 0:
+            return []
+        a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
+        ids = fp.ids.span(a, b)
+        i = int(np.searchsorted(ids, docnum))
+        if i == len(ids) or ids[i] != docnum:
+            return []
+        lo, hi = fp.occ.span(a + i, a + i + 2).tolist()
+        starts = fp.starts.span(lo, hi).astype(np.int64)
+        return list(zip(starts.tolist(), (starts + fp.lens.span(lo, hi)).tolist()))
+    plist = postings(leaf, fieldname, btext)
+    if plist is None:
+        return []
+    i = int(np.searchsorted(plist.ids, docnum))
+    if i == len(plist.ids) or plist.ids[i] != docnum:
+        return []
+    return [(start, end) for _pos, start, end in spans_at(leaf, fieldname, plist, i)]
 
 
 def values_at(leaf, fieldname: str, plist: PostingList, indexes) -> list:

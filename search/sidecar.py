@@ -122,11 +122,8 @@ class Slab:
         return self.size
 
     def span(self, a: int, b: int) -> np.ndarray:
-        """Elements [a, b) as a fresh array."""
-        out = np.empty(max(b - a, 0), self.dtype)
-        if len(out):
-            self._into(out, a)
-        return out
+        """Elements [a, b), read-only."""
+        return np.frombuffer(self._read(a, b), self.dtype)
 
     def runs(self, lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """The runs [lo[i], lo[i] + counts[i]) end to end (lo ascending, runs disjoint).
@@ -144,22 +141,23 @@ class Slab:
         first = np.concatenate(([0], cut))
         last = np.concatenate((cut, [len(lo)])) - 1
         starts, ends = lo[first], hi[last]
-        buf = np.empty(int((ends - starts).sum()), self.dtype)
-        # Where each read lands in buf, and so where each run's first element is.
+        buf = np.frombuffer(b"".join(self._read(s, e) for s, e in zip(starts.tolist(), ends.tolist())),
+                            self.dtype)
+        # Where each read landed in buf, and so where each run's first element is.
         at = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
-        for s, e, o in zip(starts.tolist(), ends.tolist(), at.tolist()):
-            self._into(buf[o:o + e - s], s)
         group = np.repeat(np.arange(len(first)), last - first + 1)
         run_at = at[group] + (lo - starts[group])
         total = int(counts.sum())
         idx = np.arange(total, dtype=np.int64) + np.repeat(run_at - (np.cumsum(counts) - counts), counts)
         return buf[idx]
 
-    def _into(self, out: np.ndarray, a: int) -> None:
-        want = out.nbytes
-        got = os.preadv(self.fd, [out.view(np.uint8)], self.offset + a * self.dtype.itemsize)
-        if got != want:  # the file shrank under us: never hand back a short list
-            raise OSError(f"sidecar read {got} bytes, not {want}")
+    def _read(self, a: int, b: int) -> bytes:
+        size = self.dtype.itemsize
+        want = max(b - a, 0) * size
+        data = os.pread(self.fd, want, self.offset + a * size)
+        if len(data) != want:  # the file shrank under us: never hand back a short list
+            raise OSError(f"sidecar read {len(data)} bytes, not {want}")
+        return data
 
 
 # Runs of a gather closer than this (elements) are read as one.

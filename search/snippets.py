@@ -12,7 +12,6 @@ import html
 import re
 from collections.abc import Iterable
 
-import numpy as np
 from whoosh import query as wq
 
 from . import postings
@@ -63,17 +62,12 @@ def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> lis
     spans = []
     for term in terms:
         try:
-            plist = postings.postings(leaf, fieldname, field.to_bytes(term))
+            btext = field.to_bytes(term)
         except ValueError:  # not a value this field can hold
             continue
-        if plist is None:
-            continue
-        # The query's own posting lists, as it was ranked: one binary search and
-        # the posting's spans, instead of a matcher walking the list.
-        i = int(np.searchsorted(plist.ids, docnum))
-        if i < len(plist.ids) and plist.ids[i] == docnum:
-            for _pos, start, end in postings.spans_at(leaf, fieldname, plist, i):
-                spans.append((start, end, term))
+        # One binary search in the term's ids and the posting's spans, instead of
+        # a matcher walking the list.
+        spans.extend((start, end, term) for start, end in postings.spans_of(leaf, fieldname, btext, docnum))
     spans.sort()
     return spans
 

@@ -75,8 +75,11 @@ def test_sidecar_equals_whooshs_own_decoding(index_dir):
                     [(j, p) for j, v in enumerate(values) for p in fmt.decoder("positions")(v)]
                 if fieldname.startswith("body"):
                     for i, v in enumerate(values):
-                        assert postings.spans_at(leaf, fieldname, plist, i) == \
-                            [tuple(x) for x in fmt.decoder("characters")(v)]
+                        chars = [tuple(x) for x in fmt.decoder("characters")(v)]
+                        assert postings.spans_at(leaf, fieldname, plist, i) == chars
+                        assert postings.spans_of(leaf, fieldname, btext, ids[i]) == [(a, b) for _p, a, b in chars]
+                    missing = sorted(set(range(leaf.doc_count_all())) - set(ids))[:3]
+                    assert all(postings.spans_of(leaf, fieldname, btext, d) == [] for d in missing)
                 checked += len(ids)
             assert postings.postings(leaf, fieldname, b"\xff-not-a-term") is None
             everyone = np.arange(leaf.doc_count_all())
