@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,15 @@ class Hit:
     # match, and the first of them as {"id", "title", "source", "date"}.
     similar_count: int = 0
     similar: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        # dataclasses.asdict deep-copies every value: 7% of a /search request's CPU at 100k.
+        out = {f.name: getattr(self, f.name) for f in _HIT_FIELDS}
+        out["similar"] = [dict(s) for s in self.similar]
+        return out
+
+
+_HIT_FIELDS = fields(Hit)
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class SearchResults:
             "page": self.page,
             "per_page": self.per_page,
             "took_ms": round(self.took_ms, 3),
-            "results": [asdict(h) for h in self.hits],
+            "results": [h.to_dict() for h in self.hits],
             "facets": self.facets,
             "suggestion": self.suggestion,
             "respelled": self.respelled,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from search import completions
 from search.documents import Document
 from search.engine import Engine
 from search.indexer import Indexer
@@ -47,3 +48,18 @@ def test_limits_and_nothing_typed(engine):
     assert len(engine.complete("h", 1)) == 1
     assert engine.complete("", 5) == [] and engine.complete("   ", 5) == []
     assert engine.complete("zzzz") == []
+
+
+def test_the_packed_table_of_several_segments_holds_whooshs_words_and_frequencies(tmp_path):
+    for batch in (["hubungan dagang", "hubungi kami"], ["hubungan lama", "روابط ایران"], ["جمهوری آذربایجان"]):
+        Indexer(tmp_path).add_documents(
+            [Document(id=f"{text}-{i}", title="", text=text, lang="fa" if text[0] > "z" else "id")
+             for i, text in enumerate(batch)])
+    searcher = Engine(tmp_path).searchers.searcher()
+    reader = searcher.reader()
+    assert len(reader.leaf_readers()) >= 2
+    table = completions.table(reader)
+    expected = sorted(set(reader.lexicon(completions.FIELD)))
+    assert list(table.terms) == expected and len(table.terms) == len(expected)
+    assert [table.terms[i] for i in range(len(expected))] == expected
+    assert table.freqs.tolist() == [reader.doc_frequency(completions.FIELD, t) for t in expected]
