@@ -197,8 +197,9 @@ def _probe_into(box: dict, port: int, stream: Stream, stop: threading.Event) -> 
 
 
 def cpu_split(pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server's writer process and by the rest of its
-    tree (gunicorn master and search workers), and by this process (the load clients)."""
+    """CPU seconds used so far by the server's writer process and its merge children (a
+    running one, and the ones it has reaped), by the rest of its tree (gunicorn master,
+    search workers), and by this process (the load clients)."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"writer": 0.0, "search": 0.0, "clients": time.process_time()}
     for p in process_tree(pid):
@@ -207,8 +208,11 @@ def cpu_split(pid: int) -> dict[str, float]:
             cmdline = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
         except FileNotFoundError:
             continue
-        kind = "writer" if b"search.writer" in cmdline else "search"
-        out[kind] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        kind = "writer" if b"search.writer" in cmdline or b"search.merging" in cmdline else "search"
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        if b"search.writer" in cmdline:
+            ticks += int(fields[13]) + int(fields[14])  # cutime + cstime: merges that ended
+        out[kind] += ticks / tick
     return out
 
 

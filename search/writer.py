@@ -22,8 +22,11 @@ commit time, not as soon as anything waits: the commit's cost (per distinct term
 and each search worker's refresh after it) is then shared by a second's documents.
 
 Commits do not merge segments (Whoosh's default merges small segments on every
-commit: 0.5-2 s each on a live index) until MAX_SEGMENTS small ones exist, and
-then merge only those (merge_live).
+commit: 0.5-2 s each on a live index) until MAX_SEGMENTS small ones exist. Then the
+server's writer merges those in a child process and swaps the result in at a later
+commit (search/merging.py: merging 24 batches of 50 took 16 CPU s, which every
+document posted meanwhile waited for when it ran inside a commit); a CLI run, which
+exits when done, merges them inside its commit (merge_live).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from whoosh.reading import SegmentReader
 
 from analyzers import detect_lang
 
-from . import dedup, files, sidecar_build, storage, xtables
+from . import dedup, files, merging, sidecar_build, storage, xtables
 from .documents import Document, LoadError
 from .formats import Skipped
 from .indexer import IndexReport, content_hash, to_fields
@@ -123,8 +126,14 @@ def _lock(fd: int) -> bool:
 class IndexWriter:
     """Applies queued ops to the index, a batch per Whoosh commit. Call only with the lock held."""
 
-    def __init__(self, index_dir: str | Path, queue: WriteQueue | None = None, batch: int = BATCH):
+    def __init__(self, index_dir: str | Path, queue: WriteQueue | None = None, batch: int = BATCH,
+                 background_merges: bool = False):
         self.index_dir = Path(index_dir)
+        # The server's writer merges in a child process (search/merging.py); a CLI
+        # run, which exits when done, merges inside its commits (merge_live).
+        self.background_merges = background_merges
+        self.max_segments = MAX_SEGMENTS
+        self._merge: merging.Merge | None = None
         self.queue = queue or WriteQueue(index_dir)
         self.batch = batch
         self._durable = -1
@@ -160,6 +169,7 @@ class IndexWriter:
     def start(self) -> None:
         """Begin as the writer: whatever came after the last checkpoint is applied again."""
         self.queue.rewind()
+        merging.clean(self.index_dir)  # a merge a killed writer left unfinished
         if storage.exists(self.index_dir):
             # An index written before sidecars, or one a crash left without some.
             sidecar_build.sync(self.index_dir)
@@ -210,14 +220,40 @@ class IndexWriter:
             raise
         finally:
             clusterer.close()
-        writer.commit(mergetype=merge_live)
+        writer.commit(mergetype=self._swap_merged if self.background_merges else merge_live)
         sidecar_build.sync(self.index_dir)
         # Derived, like the sidecars: a failure leaves the workers to build the layer themselves.
         try:
             with ix.reader() as fresh:
                 xtables.save_layers(self.index_dir, fresh, _segment_ids(fresh) - before)
-        except Exception:  # noqa: BLE001 - never a failed batch for a derived file
-            log.exception("could not store the cross-script layer of a new segment")
+                if self.background_merges and self._merge is None:
+                    small = [leaf.segment() for leaf, _ in fresh.leaf_readers()
+                             if leaf.doc_count_all() < SMALL_SEGMENT_DOCS]
+                    if len(small) >= self.max_segments:
+                        self._merge = merging.Merge(self.index_dir, fresh.schema, small)
+        except Exception:  # noqa: BLE001 - never a failed batch for a derived file or a merge
+            log.exception("after a commit: no cross-script layer stored, or no merge started")
+
+    def _swap_merged(self, writer, segments):
+        """Whoosh merge policy: the finished background merge's segment instead of its sources."""
+        m = self._merge
+        if m is None:
+            return segments
+        done = m.finished()
+        if done is False:
+            return segments
+        self._merge = None
+        if done is None:
+            log.warning("a background merge failed; its segments stay as they are")
+            merging.clean(self.index_dir)
+            return segments
+        return m.swap(writer, segments)
+
+    def close(self) -> None:
+        """Stop a merge under way (its files are removed when a writer starts next)."""
+        if self._merge is not None:
+            self._merge.stop()
+            self._merge = None
 
     def _one_by_one(self, ix, pending: list[Pending]) -> list[tuple[int, str, str]]:
         failures = []
@@ -289,7 +325,7 @@ class WriterThread:
         self.index_dir = Path(index_dir)
         self.grace = grace  # seconds before the first try of the lock
         self.lock = WriterLock(index_dir)
-        self.writer = IndexWriter(index_dir)
+        self.writer = IndexWriter(index_dir, background_merges=True)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lintas-writer", daemon=True)
         self.error: str | None = None
@@ -336,6 +372,7 @@ class WriterThread:
                 if not applied:
                     self._stop.wait(IDLE_POLL)
         finally:
+            self.writer.close()
             if checkpoints.is_alive():
                 checkpoints.join()
             self.lock.release()

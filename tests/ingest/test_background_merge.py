@@ -1,0 +1,76 @@
+"""The server's writer merges its small segments in a child process (search/merging.py)
+and swaps the result in at a later commit: nothing lost, nothing doubled, and what was
+updated or deleted while the merge ran stays updated or deleted."""
+
+from __future__ import annotations
+
+import time
+
+from search import merging, storage
+from search.documents import Document
+from search.indexer import Indexer
+from search.queue import Op, WriteQueue
+from search.writer import IndexWriter
+
+
+def _put(i: int, text: str = "") -> Op:
+    return Op("put", f"w{i}", Document(id=f"w{i}", lang="id", title=f"Kabar {i}",
+                                       text=text or f"Hujan turun di kota nomor {i} pada pagi hari."))
+
+
+def _commit(writer: IndexWriter, ops: list[Op]) -> None:
+    WriteQueue(writer.index_dir).enqueue(ops)
+    assert writer.apply_batch() == len(ops)
+
+
+def test_a_background_merge_swaps_in_with_the_updates_and_deletes_made_meanwhile(tmp_path):
+    Indexer(tmp_path).add_documents([Document(id="a", lang="id", title="Awal", text="Berita pertama.")])
+    writer = IndexWriter(tmp_path, background_merges=True)
+    writer.max_segments = 4  # the base's segment and three batches
+    writer.start()
+    try:
+        for n in range(3):
+            _commit(writer, [_put(2 * n + 1), _put(2 * n + 2)])
+        assert writer._merge is not None  # 4 small segments: a merge of them runs
+        sources = set(writer._merge.ids)
+        # While it runs: w1 updated, w2 deleted (both in segments being merged).
+        _commit(writer, [_put(1, "Banjir besar melanda kota pelabuhan."), Op("delete", "w2")])
+        deadline = time.monotonic() + 60
+        while writer._merge is not None and writer._merge.finished() is False:
+            assert time.monotonic() < deadline, "merge did not finish"
+            time.sleep(0.05)
+        writer.max_segments = 100  # no further merge after the swap
+        _commit(writer, [_put(7)])  # this commit swaps the merged segment in
+        assert writer._merge is None
+    finally:
+        writer.close()
+    ix = storage.open_index(tmp_path)
+    with ix.searcher() as s:
+        segments = {leaf.segment().segment_id() for leaf, _ in s.reader().leaf_readers()}
+        assert not segments & sources  # the merged sources are gone
+        assert len(segments) == 3  # merged, w1's update, w7
+        ids = sorted(s.reader().all_stored_fields(), key=lambda f: f["id"])
+        assert [f["id"] for f in ids] == ["a", "w1", "w3", "w4", "w5", "w6", "w7"]  # each once, w2 gone
+        assert ids[1]["text"] == "Banjir besar melanda kota pelabuhan."
+    names = [p.name for p in tmp_path.iterdir()]
+    assert not [n for n in names if n.startswith((merging.MERGE_NAME, "merge-job-", "merge-done-"))]
+
+
+def test_a_merge_left_by_a_killed_writer_is_cleaned_and_changes_nothing(tmp_path):
+    Indexer(tmp_path).add_documents([Document(id="a", lang="id", title="Awal", text="Berita pertama.")])
+    writer = IndexWriter(tmp_path, background_merges=True)
+    writer.max_segments = 2
+    writer.start()
+    _commit(writer, [_put(1)])
+    assert writer._merge is not None
+    writer._merge.proc.kill()  # as a kill -9 of the server would
+    writer._merge.proc.wait()
+    after = IndexWriter(tmp_path, background_merges=True)
+    after.start()  # the next writer
+    names = [p.name for p in tmp_path.iterdir()]
+    assert not [n for n in names if n.startswith((merging.MERGE_NAME, "merge-job-", "merge-done-"))]
+    WriteQueue(tmp_path).enqueue([_put(2)])
+    after.drain()  # w1 again (after the last checkpoint: idempotent), then w2
+    after.close()
+    with storage.open_index(tmp_path).searcher() as s:
+        assert sorted(f["id"] for f in s.reader().all_stored_fields()) == ["a", "w1", "w2"]
