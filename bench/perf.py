@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `bench`, `search` importable
     sys.path.insert(0, str(ROOT))
 
+import search  # noqa: E402, F401  (before numpy loads: the engine's OpenBLAS setting, search/__init__.py)
 from bench import corpus as corpus_mod  # noqa: E402
 from bench import http_load, peers, serving  # noqa: E402
 
