@@ -36,6 +36,7 @@ ENV = "LINTAS_DENSE_SOCKET"  # where a worker finds the service; unset: it does 
 ENABLED = os.environ.get("LINTAS_DENSE_SERVICE", "1") != "0"
 RETRY_AFTER = 30.0  # seconds a worker computes for itself after the service failed it
 TIMEOUT = 30.0  # seconds a call may take (the model under load: ~0.5 s for a long query)
+STATUS_EVERY = 5.0  # seconds a worker trusts the service's word that its model works
 
 
 # -- the service -------------------------------------------------------------------
@@ -189,6 +190,8 @@ class Client:
         self.path = path
         self._local = threading.local()
         self._down_until = 0.0
+        self._status: str | None = None
+        self._status_at = -STATUS_EVERY
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self._call("embed", text), np.float32)
@@ -197,8 +200,12 @@ class Client:
         return self._call("scores", (generation, np.asarray(qvec, np.float32)))
 
     def status(self) -> str | None:
-        """Why the service's model cannot be used; None when it can."""
-        return self._call("status", None)
+        """Why the service's model cannot be used; None when it can (asked every few seconds:
+        every hybrid request wants to know)."""
+        now = time.monotonic()
+        if now - self._status_at > STATUS_EVERY:
+            self._status, self._status_at = self._call("status", None), now
+        return self._status
 
     def _call(self, op: str, arg):
         if time.monotonic() < self._down_until:
