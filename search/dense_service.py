@@ -141,6 +141,8 @@ def _answer(conn: socket.socket, reader) -> None:
                     generation, qvec = arg
                     snap = reader.snapshot()
                     if snap is None or snap.manifest.generation != generation:
+                        snap = reader.snapshot(fresh=True)  # the worker may just have seen a newer one
+                    if snap is None or snap.manifest.generation != generation:
                         reply = ("stale", snap.manifest.generation if snap is not None else None)
                     else:
                         reply = ("ok", snap.scores(np.asarray(qvec, np.float32)))

@@ -250,13 +250,15 @@ class VectorReader:
         self._checked = 0.0
         self.error: str | None = None
 
-    def snapshot(self) -> Snapshot | None:
-        """None when the index has no vectors (or they were made by another model)."""
+    def snapshot(self, fresh: bool = False) -> Snapshot | None:
+        """None when the index has no vectors (or they were made by another model).
+
+        fresh: look at the manifest now, not at most every REFRESH_EVERY seconds."""
         now = time.monotonic()
-        if now - self._checked < REFRESH_EVERY:
+        if now - self._checked < REFRESH_EVERY and not fresh:
             return self._snapshot
         with self._lock:
-            if now - self._checked < REFRESH_EVERY:
+            if now - self._checked < REFRESH_EVERY and not fresh:
                 return self._snapshot
             self._checked = now
             path = vectors_dir(self.index_dir) / MANIFEST
