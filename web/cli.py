@@ -71,8 +71,9 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
 
     master_pid = os.getpid()
     background = embed_pass.start_background(index_dir) if embed else None
-    # The model and the vectors, once for all workers (they find it through the environment).
-    dense = dense_service.start(index_dir)
+    # The model and the vectors, once for all workers (they find it through the environment);
+    # one worker holds them itself.
+    dense = dense_service.start(index_dir) if (workers or server.default_workers()) > 1 else None
     try:
         server.serve(host, port, config, workers, threads)
     finally:

@@ -94,3 +94,14 @@ def test_workers_search_through_one_process_that_holds_the_model_and_the_vectors
         for _ in range(4):
             assert _ids(server.port, QUERY) == expected
         assert "dense service unreachable" in server.log()
+
+
+def test_one_worker_holds_the_model_itself(vector_index):
+    # A service beside a single worker would only add a process.
+    expected = [h.id for h in Engine(vector_index, time_limit=30.0).search(SearchRequest(q=QUERY, mode="hybrid")).hits]
+    with LintasServer(vector_index, workers=1, threads=2) as server:
+        server.wait_ready()
+        assert _ids(server.port, QUERY) == expected
+        tree = process_tree(server.proc.pid)
+        assert not [p for p in tree if b"search.dense_service" in _cmdline(p)]
+        assert _resident_kb(server.proc.pid, "e5-small-q4.bin")
