@@ -43,7 +43,7 @@ from whoosh.reading import SegmentReader
 
 from analyzers import detect_lang
 
-from . import dedup, files, merging, sidecar_build, storage, xtables
+from . import codec, dedup, files, merging, sidecar_build, storage, xtables
 from .documents import Document, LoadError
 from .formats import Skipped
 from .indexer import IndexReport, content_hash, to_fields
@@ -203,7 +203,10 @@ class IndexWriter:
         for p in pending:
             last.pop(p.op.doc_id, None)
             last[p.op.doc_id] = p.op
-        writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25)
+        # The server's batch segments are uncompressed (codec.live_codec); a CLI run
+        # merges in its commits, and a merged segment is kept compressed.
+        live = {"codec": codec.live_codec()} if self.background_merges else {}
+        writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25, **live)
         # Near-duplicate labels against the committed index, as `lintas index` gives them.
         reader = ix.reader()
         before = _segment_ids(reader)
