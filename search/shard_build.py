@@ -7,7 +7,9 @@ whose documents changed). Changed documents are spooled per shard in batches
 of `commit_every`; each batch is one Dask task that adds it to its shard with
 the ordinary Indexer and commits, and a shard's batches run one after another
 (each task waits for the previous one of its shard) while different shards'
-run in parallel on the workers.
+run in parallel on the workers. A batch's task starts as soon as its first
+document is spooled and reads the rest as they come (search/spool.py), so the
+workers index while this process is still reading.
 
 A worker killed mid-task loses only that batch's uncommitted documents: Dask
 runs the task again on another worker (or, past its retry limit, the run fails
@@ -18,7 +20,6 @@ when its holder dies.
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import asdict
 from datetime import date
@@ -29,6 +30,7 @@ from tqdm import tqdm
 from analyzers import detect_lang
 
 from . import cluster, dedup, shard_stats, shards, storage
+from . import spool as spool_mod
 from .documents import Document, LoadError, iter_documents
 from .errors import BadRequest, IndexBusy, LintasError
 from .formats import Skipped
@@ -113,24 +115,24 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
     shutil.rmtree(spool, ignore_errors=True)  # a killed run's batches: re-read from the input
     spool.mkdir()
     report = IndexReport()
-    pending: list[list[dict]] = [[] for _ in range(n)]
+    # Each shard's batch being spooled; its task already runs (search/spool.py).
+    open_batch: list[spool_mod.BatchWriter | None] = [None] * n
     last: list = [None] * n  # each shard's newest task: the next batch waits for it
     futures = []
     seen: set[str] = set()
     addresses = cluster.worker_addresses(client)
     bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
+    beat = spool_mod.Heartbeat(spool)
 
-    def submit(shard: int) -> None:
-        batch, pending[shard] = pending[shard], []
+    def start(shard: int) -> spool_mod.BatchWriter:
         path = spool / f"shard-{shard:03d}-{len(futures):06d}.jsonl"
-        with open(path, "w", encoding="utf-8") as fh:
-            for rec in batch:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        future = client.submit(build_batch, str(dirs[shard]), str(path), len(batch), last[shard],
+        batch = open_batch[shard] = spool_mod.BatchWriter(path)
+        future = client.submit(build_batch, str(dirs[shard]), str(path), last[shard],
                                key=f"lintas-shard-{shard:03d}-{len(futures):06d}", pure=False,
                                retries=1, **cluster.placement(addresses, shard))
         last[shard] = future
         futures.append(future)
+        return batch
 
     try:
         for item in items:
@@ -160,12 +162,15 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
             record["lang"] = lang
             record["date"] = item.date.isoformat() if item.date else None
             record["cluster"] = [digest, clusterer.fields(item.text, digest)]
-            pending[shard].append(record)
-            if len(pending[shard]) >= commit_every:
-                submit(shard)
+            batch = open_batch[shard] or start(shard)
+            batch.append(record)
+            if batch.count >= commit_every:
+                batch.end()
+                open_batch[shard] = None
         for shard in range(n):
-            if pending[shard]:
-                submit(shard)
+            if open_batch[shard] is not None:
+                open_batch[shard].end()
+                open_batch[shard] = None
         failed = []
         for future in cluster.as_completed(futures):
             try:
@@ -178,34 +183,43 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
             raise cluster.ClusterUnavailable(
                 f"{len(failed)} batch(es) did not complete ({failed[0]}); what was committed is kept: "
                 "run the same command again to complete the index")
-    except BaseException:
+    except BaseException as e:
+        for batch in open_batch:
+            if batch is not None:
+                batch.abort(type(e).__name__)
         for f in futures:
             f.cancel()
         raise
     finally:
+        beat.stop()
         bar.close()
         clusterer.close()
     shutil.rmtree(spool, ignore_errors=True)
     return report
 
 
-def build_batch(shard_dir: str, path: str, count: int, _after=None) -> int:
-    """A Dask task: add one spooled batch to its shard, commit, publish its statistics."""
-    docs, clusters = [], {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
+def build_batch(shard_dir: str, path: str, _after=None) -> int:
+    """A Dask task: add one spooled batch to its shard as the coordinator writes it,
+    commit, publish its statistics. Returns how many documents it added."""
+    clusters: dict[str, dict] = {}
+    added = 0
+
+    def docs():
+        nonlocal added
+        for rec in spool_mod.read(path):
             digest, fields = rec.pop("cluster")
-            clusters[digest] = fields
+            clusters[digest] = fields  # read by dedup.Given as the document is indexed
             if rec.get("date"):
                 rec["date"] = date.fromisoformat(rec["date"])
-            docs.append(Document(**rec))
-    # One process per task: the workers are the parallelism.
-    Indexer(shard_dir, commit_every=max(len(docs), 1), procs=1, sidecars=False,
-            clusters=clusters).add_documents(docs)
+            added += 1
+            yield Document(**rec)
+
+    # One process per task: the workers are the parallelism. One commit per batch.
+    Indexer(shard_dir, commit_every=1 << 62, procs=1, sidecars=False,
+            clusters=clusters).add_documents(docs())
     shard_stats.publish(shard_dir, storage.open_index(shard_dir))
     Path(path).unlink(missing_ok=True)
-    return count
+    return added
 
 
 def delete(index_dir: str | Path, ids: list[str]) -> int:
