@@ -132,7 +132,6 @@ SPEC = {
                     "401": _error("No key, or a key that is unknown or revoked"),
                     "403": _error("A search key: writing needs an admin key"),
                     "429": _error("The write queue is full; retry after Retry-After"),
-                    "501": _error("A sharded index: the write API does not write to it (use `lintas delete`)"),
                 },
             },
             "get": {
@@ -180,7 +179,6 @@ SPEC = {
                     "415": _error("A Content-Type not listed above"),
                     "429": _error("The write queue is full; retry after the Retry-After header's seconds"),
                     "503": _error("The write queue cannot be written now; retry after Retry-After"),
-                    "501": _error("A sharded index: the write API does not write to it (use `lintas index`)"),
                 },
             }
         },

@@ -20,6 +20,7 @@ from waitress import create_server
 
 from search import storage
 from search.errors import IndexNotFound, IndexVersionMismatch
+from search.shards import is_sharded
 
 from . import create_app, engine_for
 from .writes import start_writer
@@ -90,7 +91,9 @@ def serve(host: str, port: int, config: dict, workers: int | None, threads: int)
     # The index writer runs in a process of its own, so that analysing new documents
     # never holds a search worker's GIL; the workers' writer threads wait WRITER_GRACE
     # seconds before trying the lock, and take over only if that process dies.
-    writer = subprocess.Popen([sys.executable, "-m", "search.writer", config["INDEX_DIR"], str(master_pid)])
+    # A sharded index: one writer per shard, in that one process (search/shard_writes.py).
+    module = "search.shard_writes" if is_sharded(config["INDEX_DIR"]) else "search.writer"
+    writer = subprocess.Popen([sys.executable, "-m", module, config["INDEX_DIR"], str(master_pid)])
     config = {**config, "WRITER_GRACE": WRITER_GRACE}
     try:
         if workers == 1:

@@ -4,7 +4,8 @@ A request is validated item by item (the loaders' own checks and messages), its
 good items stored in the durable write queue as one task, and only then answered
 202 with the task's number; the server's one index writer (search/writer.py)
 makes them searchable. Bad items are reported by their index in the request; the
-rest are accepted. Nothing is written to the index from a request thread.
+rest are accepted. Nothing is written to the index from a request thread. A
+sharded index has a queue and a writer per shard (search/shard_writes.py routes).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import json
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from search.documents import _check_id, _parse_record
-from search.errors import BadRequest, LintasError, NotSupported
+from search.errors import BadRequest, LintasError
 from search.formats import is_url
 from search.queue import MAX_PENDING, Op, WriteQueue
+from search.shard_writes import ShardedQueue, ShardedWriterThread
 from search.shards import is_sharded
 from search.writer import WriterThread
 
@@ -53,23 +55,23 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def write_queue(app: Flask | None = None) -> WriteQueue:
+def write_queue(app: Flask | None = None) -> WriteQueue | ShardedQueue:
     app = app or current_app._get_current_object()
     queue = app.extensions.get(_QUEUE)
     if queue is None:
+        kind = ShardedQueue if is_sharded(app.config["INDEX_DIR"]) else WriteQueue
         queue = app.extensions.setdefault(
-            _QUEUE, WriteQueue(app.config["INDEX_DIR"], max_pending=app.config["WRITE_QUEUE_MAX"]))
+            _QUEUE, kind(app.config["INDEX_DIR"], max_pending=app.config["WRITE_QUEUE_MAX"]))
     return queue
 
 
-def start_writer(app: Flask) -> WriterThread | None:
-    """Start this process's writer thread (it writes only once it holds the index's lock).
-    None for a sharded index: `lintas index` writes to it, and must find its lock free."""
-    if is_sharded(app.config["INDEX_DIR"]):
-        return None
+def start_writer(app: Flask) -> WriterThread | ShardedWriterThread:
+    """Start this process's writer thread (it writes only once it holds the index's lock;
+    a sharded index: one per shard, each with its shard's lock)."""
     writer = app.extensions.get(_WRITER)
     if writer is None:
-        writer = app.extensions[_WRITER] = WriterThread(
+        kind = ShardedWriterThread if is_sharded(app.config["INDEX_DIR"]) else WriterThread
+        writer = app.extensions[_WRITER] = kind(
             app.config["INDEX_DIR"], grace=app.config.get("WRITER_GRACE", 0.0)).start()
     return writer
 
@@ -87,7 +89,6 @@ def queue_health(app: Flask) -> dict:
 def add_documents() -> tuple[Response, int]:
     """Queue documents: a JSON object or array, JSONL, or one HTML page (?url=)."""
     require("admin")
-    _not_sharded()
     items = _items()
     docs, errors = [], []
     for index, item in enumerate(items):
@@ -111,7 +112,6 @@ def add_documents() -> tuple[Response, int]:
 def delete_document(doc_id: str) -> tuple[Response, int]:
     """Queue a deletion (an id not in the index is no error: the result is the same)."""
     require("admin")
-    _not_sharded()
     checked, problem = _check_id(doc_id)
     if problem:
         raise BadRequest(f"bad id: {problem}")
@@ -132,12 +132,6 @@ def task(task: int) -> Response:
 
 class _NoTask(LintasError):
     status = 404
-
-
-def _not_sharded() -> None:
-    if is_sharded(current_app.config["INDEX_DIR"]):
-        raise NotSupported("the write API does not write to sharded indexes yet: "
-                           "index into it with `lintas index` (or `lintas delete`)")
 
 
 def _items() -> list:

@@ -280,18 +280,6 @@ def test_the_cli_builds_lists_searches_and_deletes_in_shards(tmp_path):
     assert json.loads(run(cli, ["stats", "--index", target, "--json"]).output)["shards"] == 3
 
 
-def test_the_write_api_refuses_a_sharded_index_with_501(pair, make_app):
-    _single, sharded, _docs = pair
-    client = make_app(sharded).test_client()
-    from search.keys import KeyStore
-
-    _info, key = KeyStore(sharded).create("admin")
-    r = client.post("/documents", json={"id": "x", "text": "teks"}, headers={"Authorization": f"Bearer {key}"})
-    assert r.status_code == 501 and "sharded" in r.json["error"]
-    r = client.delete("/documents/x", headers={"Authorization": f"Bearer {key}"})
-    assert r.status_code == 501
-
-
 def test_hybrid_and_semantic_search_over_shards_rank_as_one_index(tmp_path, dask_client, on_dask):
     from search import embed_pass
 
