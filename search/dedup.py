@@ -126,10 +126,12 @@ class Clusterer:
     up there for the segments it covers and through the reader for the others.
     """
 
-    def __init__(self, reader=None, bands: BandTable | None = None):
+    def __init__(self, reader=None, bands: BandTable | None = None, pending=None):
         self._reader = reader
         self._bands = bands
-        self._pending: dict[str, str] = {}
+        # The run's own keys not yet in a reader: a dict, or (a sharded build's
+        # coordinator, whose run is never committed under it) search/run_bands.py.
+        self._pending = pending if pending is not None else _Pending()
         # One column reader per index reader: opening one reads the column's whole
         # offset table (~1 ms at 10k documents), once per document otherwise.
         self._column = None
@@ -153,11 +155,10 @@ class Clusterer:
         if sig is None:
             return {"dup": own}
         keys = band_keys(sig)
-        votes = Counter(self._pending[k] for k in keys if k in self._pending)
+        votes = Counter(self._pending.labels(keys))
         votes.update(self._indexed_labels(keys))
         label = votes.most_common(1)[0][0] if votes else own
-        for k in keys:
-            self._pending.setdefault(k, label)
+        self._pending.remember(keys, label)
         return {"lsh": " ".join(keys), "dup": label}
 
     def _indexed_labels(self, keys: list[str]) -> list[str]:
@@ -192,6 +193,24 @@ class Clusterer:
                     if not leaf.is_deleted(docnum):
                         labels.append(column[docnum])
         return labels
+
+
+class _Pending:
+    """Band key -> label of a run's documents (the first label a key got stays)."""
+
+    def __init__(self):
+        self._mem: dict[str, str] = {}
+
+    def labels(self, keys: list[str]) -> list[str]:
+        mem = self._mem
+        return [mem[k] for k in keys if k in mem]
+
+    def remember(self, keys: list[str], label: str) -> None:
+        for k in keys:
+            self._mem.setdefault(k, label)
+
+    def clear(self) -> None:
+        self._mem.clear()
 
 
 class Given:

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from analyzers import detect_lang
 
-from . import cluster, dedup, shard_stats, shards, storage
+from . import cluster, dedup, run_bands, shard_stats, shards, storage
 from . import spool as spool_mod
 from .documents import Document, LoadError, iter_documents
 from .errors import BadRequest, IndexBusy, LintasError
@@ -109,11 +109,12 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
         known.append(_known_hashes(ix))
     # Near-duplicates are found against every shard at once (and this run's documents),
     # as one index would find them: copies of an article fold wherever their ids hash to.
-    whole = shards.ShardedIndex(root).reader()
-    clusterer = dedup.Clusterer(whole)
     spool = root / SPOOL
     shutil.rmtree(spool, ignore_errors=True)  # a killed run's batches: re-read from the input
     spool.mkdir()
+    whole = shards.ShardedIndex(root).reader()
+    # The run's band keys: past a bound, on disk (the run is committed only under the shards).
+    clusterer = dedup.Clusterer(whole, pending=run_bands.RunBands(spool / "bands.sqlite3"))
     report = IndexReport()
     # Each shard's batch being spooled; its task already runs (search/spool.py).
     open_batch: list[spool_mod.BatchWriter | None] = [None] * n
