@@ -20,6 +20,7 @@ when its holder dies.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from dataclasses import asdict
 from datetime import date
@@ -44,24 +45,64 @@ def build(index_dir: str | Path, paths=(), documents=None, shards_wanted: int | 
           rebuild: bool = False, scheduler: str | None = None, workers: int | None = None,
           commit_every: int = COMMIT_EVERY, progress: bool = False, client=None) -> IndexReport:
     """Index `paths` (or `documents`) into the sharded index at `index_dir`, creating it with
-    `shards_wanted` shards if it does not exist. `client`: an already connected Dask client."""
+    `shards_wanted` shards if it does not exist. `client`: an already connected Dask client.
+
+    A rebuild builds new shards beside the live ones, which stay searchable, and makes them
+    the index in one step at the end (search/shards.py `switch`); a rebuild that fails or is
+    killed leaves the index as it was."""
     root = Path(index_dir)
     lock = WriterLock(root)
     if not lock.try_acquire():
         raise IndexBusy(f"another Lintas process is writing to {root}: try again when it has finished")
+    plan = None
     try:
-        dirs = _prepare(root, shards_wanted, rebuild)
+        plan = _prepare(root, shards_wanted, rebuild)
         items = iter_documents(list(paths)) if documents is None else iter(documents)
         total = _estimate(list(paths)) if documents is None else None
         if client is not None:
-            return _run(client, root, dirs, items, total, commit_every, progress)
-        with cluster.client(scheduler, workers) as c:
-            return _run(c, root, dirs, items, total, commit_every, progress)
+            report = _run(client, root, plan.dirs, items, total, commit_every, progress)
+        else:
+            with cluster.client(scheduler, workers) as c:
+                report = _run(c, root, plan.dirs, items, total, commit_every, progress)
+        plan.finish()
+        return report
     finally:
+        if plan is not None:
+            plan.release()
         lock.release()
 
 
-def _prepare(root: Path, wanted: int | None, rebuild: bool) -> list[Path]:
+class _Plan:
+    """The shards a run writes to, and (a rebuild) what makes them the index."""
+
+    def __init__(self, root: Path, dirs: list[Path], staged: str | None = None, plain: bool = False):
+        self.root, self.dirs, self.staged, self.plain = root, dirs, staged, plain
+        self.held: list[WriterLock] = []
+
+    def hold_writers(self, dirs: list[Path]) -> None:
+        """The live shards' writer locks, so that no server writes to what is being replaced."""
+        for i, d in enumerate(dirs):
+            lock = WriterLock(d)
+            if not lock.try_acquire():
+                self.release()
+                raise IndexBusy(f"a server is writing to shard {i} of {self.root}: stop it to rebuild the "
+                                "index, or index without --rebuild")
+            self.held.append(lock)
+
+    def finish(self) -> None:
+        if self.staged is None:
+            return
+        shards.switch(self.root, len(self.dirs), self.staged)
+        if self.plain:
+            _remove_plain_index(self.root)
+
+    def release(self) -> None:
+        for lock in self.held:
+            lock.release()
+        self.held = []
+
+
+def _prepare(root: Path, wanted: int | None, rebuild: bool) -> _Plan:
     if shards.is_sharded(root):
         try:
             n = shards.shard_count(root)
@@ -70,26 +111,25 @@ def _prepare(root: Path, wanted: int | None, rebuild: bool) -> list[Path]:
                 raise
             n = None
         if rebuild:
-            _remove_shards(root, n)
-            return shards.create(root, wanted or n or 1)
+            plan = _Plan(root, [])
+            if n is not None:
+                plan.hold_writers(shards.shard_dirs(root))
+            plan.staged, plan.dirs = shards.stage(root, wanted or n or 1)
+            return plan
         if wanted is not None and wanted != n:
             raise BadRequest(f"{root} has {n} shards, fixed when it was created: index into it without "
                              f"--shards, or rebuild it with `--rebuild --shards {wanted}`")
-        return shards.shard_dirs(root)
+        shards.remove_unused(root)  # a killed rebuild's shards
+        return _Plan(root, shards.shard_dirs(root))
     if wanted is None:
         raise BadRequest(f"{root} is not a sharded index: give --shards N to create one")
     if storage.exists(root) and not rebuild:
         raise BadRequest(f"{root} holds an index without shards: rebuild it with "
                          f"`lintas index --rebuild --shards {wanted}`, or choose another --index")
     if storage.exists(root):
-        _remove_plain_index(root)
-    return shards.create(root, wanted)
-
-
-def _remove_shards(root: Path, n: int | None) -> None:
-    (root / shards.MANIFEST).unlink(missing_ok=True)
-    for d in root.glob("shard-[0-9][0-9][0-9]"):
-        shutil.rmtree(d)
+        staged, dirs = shards.stage(root, wanted)
+        return _Plan(root, dirs, staged, plain=True)
+    return _Plan(root, shards.create(root, wanted))
 
 
 def _remove_plain_index(root: Path) -> None:
@@ -109,10 +149,14 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
         known.append(_known_hashes(ix))
     # Near-duplicates are found against every shard at once (and this run's documents),
     # as one index would find them: copies of an article fold wherever their ids hash to.
-    spool = root / SPOOL
-    shutil.rmtree(spool, ignore_errors=True)  # a killed run's batches: re-read from the input
-    spool.mkdir()
-    whole = shards.ShardedIndex(root).reader()
+    # Keys and files of this run only: a task of a stopped run that Dask still runs or
+    # retries must neither hand this run its outcome (same key) nor read this run's batch
+    # (same file name); it finds its spool gone and gives up (search/spool.py).
+    run = secrets.token_hex(4)
+    shutil.rmtree(root / SPOOL, ignore_errors=True)  # a killed run's batches: re-read from the input
+    spool = root / SPOOL / run
+    spool.mkdir(parents=True)
+    whole = shards.ShardedIndex(root, dirs).reader()
     # The run's band keys: past a bound, on disk (the run is committed only under the shards).
     clusterer = dedup.Clusterer(whole, pending=run_bands.RunBands(spool / "bands.sqlite3"))
     report = IndexReport()
@@ -129,7 +173,7 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
         path = spool / f"shard-{shard:03d}-{len(futures):06d}.jsonl"
         batch = open_batch[shard] = spool_mod.BatchWriter(path)
         future = client.submit(build_batch, str(dirs[shard]), str(path), last[shard],
-                               key=f"lintas-shard-{shard:03d}-{len(futures):06d}", pure=False,
+                               key=f"lintas-shard-{shard:03d}-{run}-{len(futures):06d}", pure=False,
                                retries=1, **cluster.placement(addresses, shard))
         last[shard] = future
         futures.append(future)
@@ -195,7 +239,7 @@ def _run(client, root: Path, dirs: list[Path], items, total, commit_every: int, 
         beat.stop()
         bar.close()
         clusterer.close()
-    shutil.rmtree(spool, ignore_errors=True)
+    shutil.rmtree(root / SPOOL, ignore_errors=True)
     return report
 
 
@@ -216,8 +260,11 @@ def build_batch(shard_dir: str, path: str, _after=None) -> int:
             yield Document(**rec)
 
     # One process per task: the workers are the parallelism. One commit per batch.
-    Indexer(shard_dir, commit_every=1 << 62, procs=1, sidecars=False,
-            clusters=clusters).add_documents(docs())
+    try:
+        Indexer(shard_dir, commit_every=1 << 62, procs=1, sidecars=False,
+                clusters=clusters).add_documents(docs())
+    except spool_mod.BatchAborted:
+        return 0  # nothing committed; the run has failed already (and Dask must not retry this)
     shard_stats.publish(shard_dir, storage.open_index(shard_dir))
     Path(path).unlink(missing_ok=True)
     return added

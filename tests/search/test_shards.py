@@ -18,7 +18,7 @@ from search import cluster, shard_build, shards
 from search.columns import id_key
 from search.documents import Document
 from search.engine import Engine
-from search.errors import BadRequest, LintasError
+from search.errors import BadRequest, DocumentNotFound, LintasError
 from search.indexer import Indexer
 from search.request import SearchRequest
 from search.searchers import REFRESH_EVERY
@@ -297,3 +297,38 @@ def test_hybrid_and_semantic_search_over_shards_rank_as_one_index(tmp_path, dask
         assert expected.mode == mode and expected.hits
         for engine in (local, remote):
             _same(expected, engine.search(req, exact_scores=True))
+
+
+def test_a_rebuild_is_atomic_killed_or_finished(tmp_path, dask_client):
+    docs = slice_documents()
+    old, new = docs[:90], docs[300:360]
+    target = tmp_path / "index"
+    shard_build.build(target, documents=old, shards_wanted=2, client=dask_client)
+    engine = Engine(target)
+    before = engine.search(SearchRequest(q="bulu tangkis", mode="lexical")).total
+    assert engine.count() == len(old)
+
+    def failing():
+        yield from new[:40]
+        raise KeyboardInterrupt  # the run stopped mid-way, batches of 10 already committed
+
+    with pytest.raises(KeyboardInterrupt):
+        shard_build.build(target, documents=failing(), rebuild=True, shards_wanted=3, commit_every=10,
+                          client=dask_client)
+    assert any(d.name.startswith("shards-") for d in target.iterdir())  # what the killed rebuild wrote
+    time.sleep(REFRESH_EVERY * 2)
+    for reader in (engine, Engine(target)):  # open before it, and opened after it
+        assert reader.count() == len(old) and reader.shard_health()["shards"] == 2
+        assert reader.search(SearchRequest(q="bulu tangkis", mode="lexical")).total == before
+    report = shard_build.build(target, documents=new, rebuild=True, shards_wanted=3, client=dask_client)
+    assert report.added == len(new)
+    time.sleep(REFRESH_EVERY * 2)
+    # The server's engine follows the rebuild: the new shards, no partial answer.
+    assert engine.count() == len(new) and engine.shard_health()["shards"] == 3
+    got = engine.search(SearchRequest(q=new[0].title or new[0].text.split()[0], mode="lexical"))
+    assert got.total > 0 and not got.shards_failed
+    assert engine.document(new[0].id).text == new[0].text
+    with pytest.raises(DocumentNotFound):
+        engine.document(old[0].id)
+    left = sorted(d.name for d in target.iterdir() if d.is_dir() and d.name.startswith("shard"))
+    assert len(left) == 1 and left[0].startswith("shards-")  # the old shards and the killed rebuild's: gone
