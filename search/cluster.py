@@ -68,8 +68,16 @@ def client(scheduler: str | None = None, workers: int | None = None):
             finally:
                 c.close()
             return
-        cluster = LocalCluster(n_workers=workers or local_workers(), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+        try:
+            cluster = LocalCluster(n_workers=workers or local_workers(), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+        except RuntimeError as e:
+            # Dask's "Nanny failed to start": most often a script without a main guard,
+            # whose spawned workers import it and start a cluster of their own.
+            raise ClusterUnavailable(
+                f"the local Dask workers did not start ({e}); a script that calls Lintas's sharded build "
+                "or search must do it under `if __name__ == \"__main__\":`, since each worker is a new "
+                "Python process that imports the script") from None
         c = Client(cluster)
         try:
             # A loaded machine starts workers late; shards are placed by worker address.

@@ -33,6 +33,15 @@ def shard_ids(root, n: int) -> dict[int, list[str]]:
     return out
 
 
+def wait_published(root, documents: int) -> None:
+    """Each shard's statistics are published within a moment of its writer's commit (for
+    /health and `lintas stats`)."""
+    deadline = time.monotonic() + 10
+    while sum((shard_stats.read(shards.shard_dir(root, i)) or {}).get("documents", 0) for i in range(3)) != documents:
+        assert time.monotonic() < deadline, "shard statistics not published"
+        time.sleep(0.05)
+
+
 def docs(prefix: str, count: int) -> list[dict]:
     return [{"id": f"{prefix}-{i}", "title": f"Kabar {prefix} {i}", "lang": "id",
              "text": f"Berita nomor {prefix}x{i} tentang {WORDS[i % 3]} di pesisir utara Jawa."}
@@ -62,11 +71,7 @@ def test_documents_posted_and_deleted_reach_their_own_shard(sharded_server):
     assert all(shards.shard_of(d, 3) == i for i, ids in placed.items() for d in ids)
     assert len([i for i, ids in placed.items() if ids]) >= 2  # the batch was split
     assert sorted(admin.search_ids("pelabuhan")) == sorted(d["id"] for d in posted[::3])
-    # Each shard's statistics are published after its writer's commit (for /health, `lintas stats`).
-    deadline = time.monotonic() + 10
-    while sum((shard_stats.read(shards.shard_dir(root, i)) or {}).get("documents", 0) for i in range(3)) != 12:
-        assert time.monotonic() < deadline, "shard statistics not published"
-        time.sleep(0.05)
+    wait_published(root, 12)
     # An update and a delete go to the same shard as the put did.
     gone, edited = posted[0]["id"], {**posted[3], "text": "Kabar baru tentang gempa."}
     status, body, _ = admin.call("DELETE", f"/documents/{gone}")
@@ -81,6 +86,7 @@ def test_documents_posted_and_deleted_reach_their_own_shard(sharded_server):
     assert edited["id"] in admin.search_ids("gempa")
     placed = shard_ids(root, 3)
     assert sum(len(ids) for ids in placed.values()) == 11 and gone not in sum(placed.values(), [])
+    wait_published(root, 11)
     status, health, _ = admin.get("/health")
     assert health["queue"]["pending"] == 0 and health["queue"]["indexed_task"] == health["queue"]["last_task"] == 3
     assert sum(s["documents"] for s in health["shards"]) == 11

@@ -332,3 +332,16 @@ def test_a_rebuild_is_atomic_killed_or_finished(tmp_path, dask_client):
         engine.document(old[0].id)
     left = sorted(d.name for d in target.iterdir() if d.is_dir() and d.name.startswith("shard"))
     assert len(left) == 1 and left[0].startswith("shards-")  # the old shards and the killed rebuild's: gone
+
+
+def test_a_script_without_a_main_guard_is_told_what_to_fix(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "no_guard.py"
+    script.write_text("from search import cluster\nwith cluster.client(workers=1) as c:\n    print('up')\n")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode != 0 and "up" not in proc.stdout
+    assert "ClusterUnavailable" in proc.stderr and 'if __name__ == "__main__":' in proc.stderr
