@@ -128,8 +128,8 @@ def cmd_query(args) -> None:
     from search.request import SearchRequest
 
     queries = [q.text for q in corpus_mod.load_queries(DATA, args.queries)]
-    one = index_dir("one", args.docs)
-    sharded = index_dir(f"shards{args.shards}-w2", args.docs)
+    one = Path(args.one) if args.one else index_dir("one", args.docs)
+    sharded = Path(args.sharded) if args.sharded else index_dir(f"shards{args.shards}-w2", args.docs)
     for d in (one, sharded):
         if not d.exists():
             raise SystemExit(f"no {d}: run `bench/scale.py build` for it first")
@@ -151,12 +151,30 @@ def cmd_query(args) -> None:
                     lat[name].append((time.perf_counter() - t0) * 1000)
                     partial[name] += bool(res.shards_failed)
             log(f"query run {r + 1}/{args.runs} done")
+        # Memory after the run: this process holds all three engines; each worker its shards' searchers.
+        memory = {"this process": _memory(), "dask workers": list(client.run(_memory).values())}
         engines[f"{args.shards} shards, on 2 Dask workers"].fanout.close()
+    record("memory", f"query n={args.docs}", memory)
+    log(f"  memory: this process {memory['this process']}, workers {memory['dask workers']}")
     for name, values in lat.items():
         record("query", f"{name} n={args.docs}", {**percentiles(values), "queries": len(values),
                                                   "partial": partial[name]})
         p = percentiles(values)
         log(f"  {name}: p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms")
+
+
+def _memory() -> dict:
+    """RSS and PSS (the process's share of pages it shares, e.g. the index's page cache) in MB."""
+    out = {}
+    try:
+        with open("/proc/self/smaps_rollup") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if key in ("Rss", "Pss"):
+                    out[key.lower() + "_mb"] = round(int(rest.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
 
 
 def cmd_report(_args) -> None:
@@ -199,6 +217,8 @@ def main(argv=None) -> int:
     q.add_argument("--shards", type=int, default=SHARDS)
     q.add_argument("--queries", type=int, default=200)
     q.add_argument("--runs", type=int, default=2)
+    q.add_argument("--one", help="the one index to compare (default: the one `build --unsharded` made)")
+    q.add_argument("--sharded", help="the sharded index (default: the one `build --workers 2` made)")
     r = sub.add_parser("prepare", help="build the indexes `query` reads, untimed")
     r.add_argument("--docs", type=int, default=100_000)
     r.add_argument("--shards", type=int, default=SHARDS)
