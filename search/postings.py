@@ -5,9 +5,9 @@ Whoosh scores a query by stepping its matchers one posting at a time in Python
 of thousands). As arrays, BM25 over a list is one vectorized expression
 (search/vectorized.py).
 
-The arrays come from the segment's sidecar (search/sidecar.py): the bytes a
-query needs, read from a file that every worker and thread shares through the
-page cache, with nothing to decode. A segment without a usable sidecar (an index written
+The arrays come from the segment's sidecar (search/sidecar.py): views of a
+memory-mapped file that every worker and thread shares through the page cache,
+with nothing to decode. A segment without a usable sidecar (an index written
 before sidecars, one being rewritten) has its lists decoded from Whoosh's own
 blocks on each read, slower but the same: tests/search/test_sidecar.py holds the
 two equal.
@@ -56,11 +56,11 @@ def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
             return None
         a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
         if fp.tfs is not None:
-            tfs = fp.tfs.span(a, b)
+            tfs = fp.tfs[a:b]
         else:
-            occ = fp.occ.span(a, b + 1)
+            occ = fp.occ[a:b + 1]
             tfs = occ[1:] - occ[:-1]  # np.diff's own checks cost more than this subtraction
-        return PostingList(fp.ids.span(a, b), tfs, field=fp, first=a)
+        return PostingList(fp.ids[a:b], tfs, field=fp, first=a)
     return whoosh_postings(leaf, fieldname, btext)
 
 
@@ -147,17 +147,13 @@ def positions_of(leaf, fieldname: str, plist: PostingList, indexes: np.ndarray) 
     if fp is None or fp.pos is None:
         fmt = leaf.schema[fieldname].format
         return positions(fmt, values_at(leaf, fieldname, plist, np.asarray(indexes).tolist()))
-    indexes = np.asarray(indexes, np.int64)
-    if not len(indexes):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    # The occurrence offsets of the postings from the first to the last asked for.
-    a = int(indexes[0])
-    occ = fp.occ.span(plist.first + a, plist.first + int(indexes[-1]) + 2).astype(np.int64)
-    lo = occ[indexes - a]
-    counts = occ[indexes - a + 1] - lo
-    owner = np.repeat(np.arange(len(indexes)), counts)
+    g = plist.first + np.asarray(indexes, np.int64)
+    lo = fp.occ[g].astype(np.int64)
+    counts = fp.occ[g + 1].astype(np.int64) - lo
+    owner = np.repeat(np.arange(len(g)), counts)
     # Each posting's occurrences are a run from its `lo`: the runs laid end to end.
-    return owner, fp.pos.runs(lo, counts).astype(np.int64)
+    at = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return owner, fp.pos[at].astype(np.int64)
 
 
 def spans_at(leaf, fieldname: str, plist: PostingList, index: int) -> list[tuple[int, int, int]]:
@@ -167,29 +163,29 @@ def spans_at(leaf, fieldname: str, plist: PostingList, index: int) -> list[tuple
         decode = leaf.schema[fieldname].format.decoder("characters")
         return decode(values_at(leaf, fieldname, plist, [index])[0])
     g = plist.first + index
-    a, b = fp.occ.span(g, g + 2).tolist()
-    starts = fp.starts.span(a, b).astype(np.int64)
-    ends = starts + fp.lens.span(a, b)
-    return list(zip(fp.pos.span(a, b).tolist(), starts.tolist(), ends.tolist()))
+    a, b = int(fp.occ[g]), int(fp.occ[g + 1])
+    starts = fp.starts[a:b].astype(np.int64)
+    ends = starts + fp.lens[a:b]
+    return list(zip(fp.pos[a:b].tolist(), starts.tolist(), ends.tolist()))
 
 
 def spans_of(leaf, fieldname: str, btext: bytes, docnum: int) -> list[tuple[int, int]]:
     """(start char, end char) of every occurrence of a term in one document of the
-    segment, [] if it has none: what a snippet marks. From a sidecar: the term's
-    ids and the document's spans, without the rest of its list."""
+    segment, [] if it has none: what a snippet marks. From a sidecar: a binary
+    search in the term's ids and the document's spans, nothing else of its list."""
     fp = _sidecar_field(leaf, fieldname)
     if fp is not None and fp.starts is not None:
         t = fp.find(btext)
         if t < 0:
             return []
         a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
-        ids = fp.ids.span(a, b)
+        ids = fp.ids[a:b]
         i = int(np.searchsorted(ids, docnum))
         if i == len(ids) or ids[i] != docnum:
             return []
-        lo, hi = fp.occ.span(a + i, a + i + 2).tolist()
-        starts = fp.starts.span(lo, hi).astype(np.int64)
-        return list(zip(starts.tolist(), (starts + fp.lens.span(lo, hi)).tolist()))
+        lo, hi = int(fp.occ[a + i]), int(fp.occ[a + i + 1])
+        starts = fp.starts[lo:hi].astype(np.int64)
+        return list(zip(starts.tolist(), (starts + fp.lens[lo:hi]).tolist()))
     plist = postings(leaf, fieldname, btext)
     if plist is None:
         return []

@@ -7,13 +7,15 @@ same lists (doc ids, term frequencies, positions, character spans) as plain
 arrays, per field, with a sorted term directory. Nothing is decoded, and every
 worker and thread of a server reads one copy: the kernel's page cache.
 
-Only the term directory (every lookup binary-searches it) is memory-mapped.
-The lists are read with os.pread into small private arrays, as Lucene's
-NIOFSDirectory reads its files: a page a process has mapped and touched counts
-in that process's RSS, once per worker, and after a varied query stream each
-worker had most of the file's pages mapped (250 of 286 MB at 100k documents).
-Read, they stay in the page cache, which no process's RSS counts, and a list
-costs one copy of the bytes a query uses.
+The file is memory-mapped, and the pages a process has read through its
+mapping are dropped from it (madvise MADV_DONTNEED) at most every
+RELEASE_EVERY seconds: they stay in the page cache, which every worker shares
+and no process's RSS counts, instead of counting once more in each worker's
+RSS (after a varied query stream a 100k worker had 250 of the 286 MB of
+sidecar pages resident). The next read of a dropped page is a minor fault
+from the page cache. Reading with os.pread instead would release the GIL on
+every one of a query's ~130 small reads, and with four threads a worker the
+GIL hand-offs cost more than the reads (server CPU per request up 30-60%).
 
 One file per segment, `<segment id>.sidecar` in the index directory, derived
 from the segment (search/sidecar_build.py writes it at commit time). Whoosh
@@ -29,6 +31,7 @@ the arrays, each at a 64-byte boundary.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import struct
 import threading
@@ -50,6 +53,9 @@ KEY_BYTES = 16  # the term directory's fixed-width keys: a term's first 16 bytes
 # Seconds before a segment whose sidecar was missing or bad is looked at again
 # (the writer may have written it since).
 RECHECK_EVERY = 5.0
+# Seconds between drops of the pages this process has mapped (see the docstring):
+# one madvise per open file, about 20 a second under load.
+RELEASE_EVERY = 0.05
 
 
 class BadSidecar(Exception):
@@ -110,74 +116,20 @@ def _padded(arr: np.ndarray) -> bytes:
 # -- reading
 
 
-class Slab:
-    """One array of a sidecar, read on demand with os.pread (never mapped)."""
-
-    __slots__ = ("fd", "offset", "dtype", "size")
-
-    def __init__(self, fd: int, offset: int, dtype: np.dtype, size: int):
-        self.fd, self.offset, self.dtype, self.size = fd, offset, dtype, size
-
-    def __len__(self) -> int:
-        return self.size
-
-    def span(self, a: int, b: int) -> np.ndarray:
-        """Elements [a, b), read-only."""
-        return np.frombuffer(self._read(a, b), self.dtype)
-
-    def runs(self, lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """The runs [lo[i], lo[i] + counts[i]) end to end (lo ascending, runs disjoint).
-
-        Runs closer than GAP elements are read in one call and picked from
-        its buffer: one pread per cluster of a phrase's candidates, not one
-        per posting.
-        """
-        keep = counts > 0
-        lo, counts = lo[keep], counts[keep]
-        if not len(lo):
-            return np.empty(0, self.dtype)
-        hi = lo + counts
-        cut = np.flatnonzero(lo[1:] - hi[:-1] > GAP) + 1
-        first = np.concatenate(([0], cut))
-        last = np.concatenate((cut, [len(lo)])) - 1
-        starts, ends = lo[first], hi[last]
-        buf = np.frombuffer(b"".join(self._read(s, e) for s, e in zip(starts.tolist(), ends.tolist())),
-                            self.dtype)
-        # Where each read landed in buf, and so where each run's first element is.
-        at = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
-        group = np.repeat(np.arange(len(first)), last - first + 1)
-        run_at = at[group] + (lo - starts[group])
-        total = int(counts.sum())
-        idx = np.arange(total, dtype=np.int64) + np.repeat(run_at - (np.cumsum(counts) - counts), counts)
-        return buf[idx]
-
-    def _read(self, a: int, b: int) -> bytes:
-        size = self.dtype.itemsize
-        want = max(b - a, 0) * size
-        data = os.pread(self.fd, want, self.offset + a * size)
-        if len(data) != want:  # the file shrank under us: never hand back a short list
-            raise OSError(f"sidecar read {len(data)} bytes, not {want}")
-        return data
-
-
-# Runs of a gather closer than this (elements) are read as one.
-GAP = 2048
-
-
 @dataclass(frozen=True)
 class FieldPostings:
-    """One field's arrays in a sidecar: the directory mapped, the lists as Slabs."""
+    """One field's arrays in a sidecar (views of the mapped file)."""
 
     keys: np.ndarray  # S16, sorted: each term's first 16 bytes
     term_bytes: np.ndarray  # uint8: every term, end to end
     term_starts: np.ndarray  # int64 (terms + 1): where each term starts in term_bytes
     post_starts: np.ndarray  # int64 (terms + 1): each term's first posting
-    ids: Slab  # per posting: segment docnum, ascending within a term
-    tfs: Slab | None  # per posting: weight, where it is not the number of positions
-    occ: Slab  # per posting + 1: its first occurrence in pos/starts/lens
-    pos: Slab | None  # per occurrence: token position
-    starts: Slab | None  # per occurrence: first character (Characters fields)
-    lens: Slab | None  # per occurrence: characters (Characters fields)
+    ids: np.ndarray  # per posting: segment docnum, ascending within a term
+    tfs: np.ndarray | None  # per posting: weight, where it is not the number of positions
+    occ: np.ndarray  # per posting + 1: its first occurrence in pos/starts/lens
+    pos: np.ndarray | None  # per occurrence: token position
+    starts: np.ndarray | None  # per occurrence: first character (Characters fields)
+    lens: np.ndarray | None  # per occurrence: characters (Characters fields)
     lengths: np.ndarray | None  # per document: Whoosh's length byte of the field
 
     def find(self, btext: bytes) -> int:
@@ -193,35 +145,31 @@ class FieldPostings:
         return -1
 
 
-# Mapped: what every lookup searches, and the per-document length bytes (small).
-MAPPED = ("keys", "term_bytes", "term_starts", "post_starts", "lengths")
-
-
 class Sidecar:
     """An opened, validated sidecar: per field, its FieldPostings."""
 
-    def __init__(self, path: Path, header: dict, mapped: np.memmap, base: int, fd: int):
+    def __init__(self, path: Path, header: dict, mapped: mmap.mmap, base: int):
         self.path = path
         self.header = header
+        self.mapped = mapped
         self.fields: dict[str, FieldPostings] = {}
-        # The descriptor lives as long as this object: a replaced file is still
-        # read whole by the searchers that opened it.
-        self._fd = fd
-        arrays: dict[str, dict] = {}
+        arrays: dict[str, dict[str, np.ndarray]] = {}
         for key, (dtype, offset, shape) in header["arrays"].items():
             fname, name = key.split("/")
             count = int(np.prod(shape)) if shape else 1
-            dt = np.dtype(dtype)
-            if name in MAPPED:
-                arr = np.frombuffer(mapped, dt, count, base + offset).reshape(shape)
-            else:
-                arr = Slab(fd, base + offset, dt, count)
+            arr = np.frombuffer(mapped, np.dtype(dtype), count, base + offset).reshape(shape)
             arrays.setdefault(fname, {})[name] = arr
         for fname, a in arrays.items():
             self.fields[fname] = FieldPostings(
                 a["keys"], a["term_bytes"], a["term_starts"], a["post_starts"], a["ids"],
                 a.get("tfs"), a["occ"], a.get("pos"), a.get("starts"), a.get("lens"), a.get("lengths"))
-        weakref.finalize(self, os.close, fd)
+
+    def release(self) -> None:
+        """Drop this process's mapped pages of the file (the page cache keeps them)."""
+        try:
+            self.mapped.madvise(mmap.MADV_DONTNEED)
+        except (AttributeError, OSError, ValueError):  # no madvise here: pages stay mapped
+            pass
 
 
 def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
@@ -258,13 +206,8 @@ def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
                     crc = zlib.crc32(chunk, crc)
                 if crc != header["crc32"]:
                     raise BadSidecar(f"{path.name}: checksum mismatch")
-        mapped = np.memmap(path, np.uint8, mode="r")
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            return Sidecar(path, header, mapped, base, fd)
-        except BaseException:
-            os.close(fd)
-            raise
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return Sidecar(path, header, mapped, base)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise BadSidecar(f"{path.name}: {type(e).__name__}: {e}") from None
 
@@ -280,8 +223,24 @@ _lock = threading.Lock()
 _open_lock = threading.Lock()
 
 
+_released = [0.0]
+
+
+def release(force: bool = False) -> None:
+    """Drop the mapped pages of every open sidecar, at most every RELEASE_EVERY s."""
+    now = time.monotonic()
+    if not force and now - _released[0] < RELEASE_EVERY:
+        return
+    _released[0] = now
+    with _lock:
+        opened = list(_opened.values())
+    for sidecar in opened:
+        sidecar.release()
+
+
 def of(leaf) -> Sidecar | None:
     """The usable sidecar of a segment reader's segment, or None."""
+    release()
     found = _by_leaf.get(leaf)
     if isinstance(found, Sidecar):
         return found

@@ -88,22 +88,28 @@ def test_sidecar_equals_whooshs_own_decoding(index_dir):
     assert checked > 5000
 
 
-@pytest.mark.parametrize("gap", [0, sidecar.GAP])
-def test_a_phrases_scattered_postings_read_from_the_file_equal_whooshs(index_dir, monkeypatch, gap):
-    """Positions of every third posting, read in one pread per run (gap 0) or per cluster."""
-    monkeypatch.setattr(sidecar, "GAP", gap)
-    checked = 0
-    for leaf in _leaves(index_dir):
-        fmt = leaf.schema["body_id"].format
-        for btext in leaf.lexicon("body_id"):
-            plist = postings.postings(leaf, "body_id", btext)
-            values = [v for _id, v in leaf._terms.matcher("body_id", btext, fmt).items_as("positions")]
-            picked = np.arange(1, len(values), 3)
-            owner, pos = postings.positions_of(leaf, "body_id", plist, picked)
-            assert list(zip(owner.tolist(), pos.tolist())) == \
-                [(j, p) for j, i in enumerate(picked.tolist()) for p in values[i]]
-            checked += len(picked)
-    assert checked > 1000
+def _sidecar_rss_kb() -> int:
+    """This process's resident pages of mapped sidecar files (Linux /proc/self/smaps)."""
+    total, mapped = 0, False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                mapped = len(head) > 5 and head[-1].endswith(sidecar.EXT)
+            elif mapped and head[0] == "Rss:":
+                total += int(head[1])
+    return total
+
+
+def test_the_pages_a_search_read_are_dropped_from_the_process_and_read_again(index_dir):
+    """A worker's RSS does not keep the sidecar pages it read; the next search reads them again."""
+    sidecar.forget()
+    engine = Engine(index_dir)
+    expected = _same_as_whoosh(engine)
+    assert _sidecar_rss_kb() > 0
+    sidecar.release(force=True)
+    assert _sidecar_rss_kb() == 0
+    assert _same_as_whoosh(engine) == expected
 
 
 def test_searches_on_the_sidecar_equal_whooshs(index_dir):
