@@ -7,15 +7,16 @@ same lists (doc ids, term frequencies, positions, character spans) as plain
 arrays, per field, with a sorted term directory. Nothing is decoded, and every
 worker and thread of a server reads one copy: the kernel's page cache.
 
-The file is memory-mapped, and the pages a process has read through its
-mapping are dropped from it (madvise MADV_DONTNEED) at most every
-RELEASE_EVERY seconds: they stay in the page cache, which every worker shares
-and no process's RSS counts, instead of counting once more in each worker's
-RSS (after a varied query stream a 100k worker had 250 of the 286 MB of
-sidecar pages resident). The next read of a dropped page is a minor fault
-from the page cache. Reading with os.pread instead would release the GIL on
-every one of a query's ~130 small reads, and with four threads a worker the
-GIL hand-offs cost more than the reads (server CPU per request up 30-60%).
+The file is memory-mapped. Pages a process has touched through a mapping
+count in its RSS, once in each worker: after a varied query stream a 100k
+worker had 188-266 of the 286 MB of sidecar pages resident. With
+LINTAS_SIDECAR_RELEASE=SECONDS, each process drops its mapped pages
+(madvise MADV_DONTNEED) at most every SECONDS: they stay in the page cache,
+which every worker shares and no process's RSS counts, and the next read of a
+dropped page is a minor fault. That costs CPU (measured at 100k, in one
+process alternating: +34% a query at 0.05 s, +9% at 0.5 s), so it is off by
+default. Reading with os.pread instead cost more: it releases the GIL on each
+of a query's ~130 small reads, and a server worker runs 4 threads.
 
 One file per segment, `<segment id>.sidecar` in the index directory, derived
 from the segment (search/sidecar_build.py writes it at commit time). Whoosh
@@ -53,9 +54,19 @@ KEY_BYTES = 16  # the term directory's fixed-width keys: a term's first 16 bytes
 # Seconds before a segment whose sidecar was missing or bad is looked at again
 # (the writer may have written it since).
 RECHECK_EVERY = 5.0
-# Seconds between drops of the pages this process has mapped (see the docstring):
-# one madvise per open file, about 20 a second under load.
-RELEASE_EVERY = 0.05
+
+
+def _release_every() -> float | None:
+    """LINTAS_SIDECAR_RELEASE: seconds between drops of this process's mapped pages
+    (see the docstring); unset, 0 or not a number: never."""
+    try:
+        seconds = float(os.environ.get("LINTAS_SIDECAR_RELEASE", "0"))
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+RELEASE_EVERY = _release_every()
 
 
 class BadSidecar(Exception):
@@ -227,9 +238,10 @@ _released = [0.0]
 
 
 def release(force: bool = False) -> None:
-    """Drop the mapped pages of every open sidecar, at most every RELEASE_EVERY s."""
+    """Drop the mapped pages of every open sidecar, at most every RELEASE_EVERY s
+    (never unless `force`, when RELEASE_EVERY is None)."""
     now = time.monotonic()
-    if not force and now - _released[0] < RELEASE_EVERY:
+    if not force and (RELEASE_EVERY is None or now - _released[0] < RELEASE_EVERY):
         return
     _released[0] = now
     with _lock:
