@@ -116,8 +116,11 @@ class Merge:
             clean(self.index_dir)
             return segments
         old_id = merged.segment_id()
+        made = _files_of(self.index_dir, old_id)
+        if not any(name.endswith(".trm") for name in made):  # its output is gone: never name it in a TOC
+            raise FileNotFoundError(f"the files of merged segment {old_id}")
         merged.indexname = writer.indexname
-        for name in _files_of(self.index_dir, old_id):
+        for name in made:
             os.replace(self.index_dir / name, self.index_dir / (merged.segment_id() + name[len(old_id):]))
         files.fsync_dir(self.index_dir)  # the renamed files before the TOC that names them
         base = 0

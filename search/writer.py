@@ -246,11 +246,15 @@ class IndexWriter:
         if done is False:
             return segments
         self._merge = None
-        if done is None:
-            log.warning("a background merge failed; its segments stay as they are")
-            merging.clean(self.index_dir)
-            return segments
-        return m.swap(writer, segments)
+        if done is not None:
+            try:
+                return m.swap(writer, segments)
+            except Exception:  # noqa: BLE001 - inside Whoosh's commit: the batch must still commit
+                log.exception("could not swap a merged segment in")
+        # Its sources stay as they are; renamed files no TOC names go at this commit.
+        log.warning("a background merge failed; its segments stay as they are")
+        merging.clean(self.index_dir)
+        return segments
 
     def close(self) -> None:
         """Stop a merge under way (its files are removed when a writer starts next)."""

@@ -81,3 +81,27 @@ def test_a_merge_left_by_a_killed_writer_is_cleaned_and_changes_nothing(tmp_path
     after.close()
     with storage.open_index(tmp_path).searcher() as s:
         assert sorted(f["id"] for f in s.reader().all_stored_fields()) == ["a", "w1", "w2"]
+
+
+def test_a_merge_whose_files_are_gone_is_dropped_and_its_sources_kept(tmp_path):
+    Indexer(tmp_path).add_documents([Document(id="a", lang="id", title="Awal", text="Berita pertama.")])
+    writer = IndexWriter(tmp_path, background_merges=True)
+    writer.max_segments = 3
+    writer.start()
+    try:
+        _commit(writer, [_put(1)])
+        _commit(writer, [_put(2)])
+        assert writer._merge is not None
+        deadline = time.monotonic() + 60
+        while writer._merge.finished() is False:
+            assert time.monotonic() < deadline, "merge did not finish"
+            time.sleep(0.05)
+        for p in tmp_path.glob(f"{merging.MERGE_NAME}_*"):
+            p.unlink()  # the merge's output lost: the swap must not name files that are gone
+        writer.max_segments = 100
+        _commit(writer, [_put(3)])
+        assert writer._merge is None
+    finally:
+        writer.close()
+    with storage.open_index(tmp_path).searcher() as s:
+        assert sorted(f["id"] for f in s.reader().all_stored_fields()) == ["a", "w1", "w2", "w3"]
