@@ -6,7 +6,8 @@ its sidecar, which Whoosh offers no public way to do. Everything they need from
 Whoosh's internals goes through this module, so that a Whoosh upgrade that moves
 them breaks here, in one place, and tests/search/test_vectorized.py and
 tests/search/test_sidecar.py (numpy paths against Whoosh's matchers) say so.
-It also replaces one Whoosh method, W3PerDocReader._cached_reader (see there).
+It also replaces one Whoosh method, W3PerDocReader._cached_reader (see there),
+and writes a merged segment outside a commit for search/merging.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader, _lenfield
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import _DEF_INDEX_NAME, TOC
+from whoosh.reading import SegmentReader
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import _length_byte_cache
 
@@ -221,3 +224,36 @@ def segment_of_file(name: str) -> str | None:
     """The segment id a file of the index directory belongs to, by Whoosh's naming."""
     m = _SEGMENT_FILE.match(name)
     return m.group(1) if m else None
+
+
+class _MergeTarget:
+    """What SegmentWriter reads of an index: a storage and an empty TOC under another index name."""
+
+    def __init__(self, storage, schema, indexname: str):
+        self.storage, self.indexname, self._schema = storage, indexname, schema
+
+    def _read_toc(self):
+        return TOC(self._schema, [], 0)
+
+
+def merge_segments(index_dir: str, schema, segments, indexname: str, limitmb: int):
+    """One new segment, under `indexname`, of the live documents of `segments` in order.
+
+    Whoosh merges only inside a commit of the index's own writer; this writes the
+    segment with no lock and no TOC (search/merging.py runs it in a child process
+    and swaps the result in at the writer's next commit).
+    """
+    from whoosh.writing import SegmentWriter
+
+    storage = FileStorage(index_dir)
+    writer = SegmentWriter(_MergeTarget(storage, schema, indexname), _lk=False, compound=False, limitmb=limitmb)
+    try:
+        for seg in segments:
+            reader = SegmentReader(storage, schema, seg)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+        return writer._finalize_segment()
+    finally:
+        writer._finish()

@@ -29,12 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
-from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
-
-from . import files
+from . import codec, files
 
 MERGE_NAME = "LIVEMERGE"  # index name of a merge's files until the swap
 JOB_FILE = "merge-job-{}.pickle"
@@ -44,30 +39,9 @@ LIMIT_MB = 256
 log = logging.getLogger("lintas.merging")
 
 
-class _MergeTarget:
-    """What SegmentWriter reads of an index: a storage and an empty TOC under MERGE_NAME."""
-
-    def __init__(self, storage, schema):
-        self.storage, self.indexname, self._schema = storage, MERGE_NAME, schema
-
-    def _read_toc(self):
-        return TOC(self._schema, [], 0)
-
-
 def merge(index_dir: str | Path, schema, segments) -> object:
     """One segment (named MERGE_NAME) of the live documents of `segments`, in order; fsynced."""
-    storage = FileStorage(str(index_dir))
-    writer = SegmentWriter(_MergeTarget(storage, schema), _lk=False, compound=False, limitmb=LIMIT_MB)
-    try:
-        for seg in segments:
-            reader = SegmentReader(storage, schema, seg)
-            try:
-                writer.add_reader(reader)
-            finally:
-                reader.close()
-        merged = writer._finalize_segment()
-    finally:
-        writer._finish()
+    merged = codec.merge_segments(str(index_dir), schema, segments, MERGE_NAME, LIMIT_MB)
     for name in _files_of(index_dir, merged.segment_id()):
         fd = os.open(os.path.join(index_dir, name), os.O_RDONLY)
         try:
