@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from search import searchers
 from search.documents import Document
 from search.engine import Engine
 from search.indexer import Indexer
@@ -20,7 +21,10 @@ def indexed(tmp_path):
     return indexer, Engine(tmp_path)
 
 
-def test_a_stale_searcher_that_fails_is_retried_once_on_the_new_index(indexed):
+def test_a_stale_searcher_that_fails_is_retried_once_on_the_new_index(indexed, monkeypatch):
+    # No timed refresh in between: on a loaded machine the commit below can outlast
+    # REFRESH_EVERY, and the pool would then hand out the new searcher before `work` fails.
+    monkeypatch.setattr(searchers, "REFRESH_EVERY", 3600.0)
     indexer, engine = indexed
     pool = engine.searchers
     old = pool.searcher()
