@@ -35,7 +35,7 @@ def report(tmp_path_factory):
         "--queries", str(QUERIES), "--http-clients", "1,8", "--http-duration", "1.5",
         "--json", str(out / "perf.json"),
     ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=170)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)  # minutes only on a loaded machine; a hang still ends
     assert proc.returncode == 0, f"bench/perf.py failed:\n{proc.stderr[-3000:]}"
     return proc.stdout, json.loads((out / "perf.json").read_text())
 
