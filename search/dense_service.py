@@ -83,13 +83,9 @@ def stop(service) -> None:
     proc, path = service
     if os.environ.get(ENV) == str(path):
         del os.environ[ENV]
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except Exception:
-            proc.kill()
-            proc.wait()
+    from .embed_pass import stop_background
+
+    stop_background(proc)
     for p in (path, path.parent):
         try:
             p.unlink() if p.is_socket() or p.is_file() else p.rmdir()

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,3 +112,60 @@ def create_key(index: Path, role: str) -> str:
     out = subprocess.run([LINTAS, "keys", "create", "--role", role, "--index", str(index)],
                          capture_output=True, text=True, check=True, cwd=REPO)
     return out.stdout.strip()
+
+
+def durability_docs(prefix: str, count: int) -> list[dict]:
+    return [{"id": f"{prefix}-{i}", "title": f"Kabar {prefix} {i}", "lang": "id",
+             "text": f"Berita uji ketahanan nomor {prefix.replace('-', 'x')}x{i} tentang pelabuhan."}
+            for i in range(count)]
+
+
+class Poster(threading.Thread):
+    """Posts batches of new documents until stopped or the server dies; keeps the ids
+    of every batch answered 202."""
+
+    def __init__(self, port: int, key: str, prefix: str, batch: int, stop: threading.Event,
+                 make=durability_docs):
+        super().__init__(daemon=True)
+        self.port, self.key, self.prefix, self.batch, self.stop = port, key, prefix, batch, stop
+        self.make = make
+        self.acked: list[str] = []
+        self.unexpected: list[str] = []
+
+    def run(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        for n in range(400):  # bounded
+            if self.stop.is_set():
+                return
+            batch = self.make(f"{self.prefix}-{n}", self.batch)
+            try:
+                conn.request("POST", "/documents", json.dumps(batch),
+                             {"Content-Type": "application/json", "Authorization": f"Bearer {self.key}"})
+                resp = conn.getresponse()
+                data = resp.read()
+            except (OSError, http.client.HTTPException):
+                return  # the server was killed: this batch was never acknowledged
+            if resp.status == 202:
+                self.acked.extend(d["id"] for d in batch)
+            elif resp.status not in (429, 503):
+                self.unexpected.append(f"{resp.status} {data[:200]!r}")
+
+
+def kill_mid_stream(server: Server, posters: list[Poster], stop: threading.Event, delay: float | None):
+    """SIGKILL `server` right after the posters' first acknowledgement, or `delay` s after
+    it; returns (acknowledged ids, unexpected answers) of the posters."""
+    for p in posters:
+        p.start()
+    deadline = time.monotonic() + 30
+    while not any(p.acked for p in posters) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(delay or 0)
+    server.kill()
+    stop.set()
+    acked: list[str] = []
+    unexpected: list[str] = []
+    for p in posters:
+        p.join(timeout=30)
+        acked += p.acked
+        unexpected += p.unexpected
+    return acked, unexpected

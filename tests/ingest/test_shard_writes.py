@@ -4,14 +4,13 @@ queue and writer (search/shard_writes.py), on a real server over loopback; and a
 
 from __future__ import annotations
 
-import http.client
 import json
 import subprocess
 import threading
 import time
 
 import pytest
-from served import Server, create_key
+from served import Poster, Server, create_key, kill_mid_stream
 from test_write_api import Client
 from whoosh import index as whoosh_index
 
@@ -93,34 +92,6 @@ def test_documents_posted_and_deleted_reach_their_own_shard(sharded_server):
     assert admin.get("/tasks/99")[0] == 404
 
 
-class Poster(threading.Thread):
-    """Posts batches until stopped or the server dies; keeps the ids answered 202."""
-
-    def __init__(self, port: int, key: str, prefix: str, batch: int, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.port, self.key, self.prefix, self.batch, self.stop = port, key, prefix, batch, stop
-        self.acked: list[str] = []
-        self.unexpected: list[str] = []
-
-    def run(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        for n in range(400):  # bounded
-            if self.stop.is_set():
-                return
-            batch = docs(f"{self.prefix}{n}", self.batch)
-            try:
-                conn.request("POST", "/documents", json.dumps(batch),
-                             {"Content-Type": "application/json", "Authorization": f"Bearer {self.key}"})
-                resp = conn.getresponse()
-                data = resp.read()
-            except (OSError, http.client.HTTPException):
-                return  # killed: this batch was never acknowledged
-            if resp.status == 202:
-                self.acked.extend(d["id"] for d in batch)
-            elif resp.status not in (429, 503):
-                self.unexpected.append(f"{resp.status} {data[:200]!r}")
-
-
 @pytest.mark.slow
 def test_acknowledged_writes_to_shards_survive_sigkill_and_none_is_indexed_twice(tmp_path):
     from served import LINTAS, REPO
@@ -134,21 +105,12 @@ def test_acknowledged_writes_to_shards_survive_sigkill_and_none_is_indexed_twice
     for name, batch, delay in (("few", 5, None), ("mid", 20, 0.8)):
         server = Server(index, workers=2)
         stop = threading.Event()
-        posters = [Poster(server.port, key, f"{name}{t}", batch, stop) for t in range(2)]
-        for p in posters:
-            p.start()
+        posters = [Poster(server.port, key, f"{name}{t}", batch, stop, make=docs) for t in range(2)]
         # Kill right after the first acknowledgements, or a while into the stream (posts
         # in flight, the shards' writers committing).
-        deadline = time.monotonic() + 30
-        while not any(p.acked for p in posters) and time.monotonic() < deadline:
-            time.sleep(0.002)
-        time.sleep(delay or 0)
-        server.kill()
-        stop.set()
-        for p in posters:
-            p.join(timeout=30)
-            acked += p.acked
-            unexpected += p.unexpected
+        got, bad = kill_mid_stream(server, posters, stop, delay)
+        acked += got
+        unexpected += bad
     assert not unexpected, unexpected[:5]
     assert len(acked) >= 20, f"only {len(acked)} acknowledged: the test did not exercise much"
     server = Server(index, workers=2)

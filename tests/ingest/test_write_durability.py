@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from served import LINTAS, REPO, Server, create_key
+from served import LINTAS, REPO, Poster, Server, create_key, kill_mid_stream
 from whoosh import index as whoosh_index
 
 pytestmark = pytest.mark.slow
@@ -26,38 +26,6 @@ def live_ids(index) -> list[str]:
         return [ids[n] for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
 
 
-class Poster(threading.Thread):
-    """Posts batches of new documents until stopped or the server dies; keeps the ids
-    of every batch answered 202."""
-
-    def __init__(self, port: int, key: str, prefix: str, batch: int, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.port, self.key, self.prefix, self.batch, self.stop = port, key, prefix, batch, stop
-        self.acked: list[str] = []
-        self.unexpected: list[str] = []
-
-    def run(self):
-        n = 0
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        while not self.stop.is_set() and n < 400:  # bounded
-            ids = [f"{self.prefix}-{n}-{i}" for i in range(self.batch)]
-            n += 1
-            body = json.dumps([{"id": d, "title": f"Kabar {d}", "lang": "id",
-                                "text": f"Berita uji ketahanan nomor {d.replace('-', 'x')} tentang pelabuhan."}
-                               for d in ids])
-            try:
-                conn.request("POST", "/documents", body, {"Content-Type": "application/json",
-                                                          "Authorization": f"Bearer {self.key}"})
-                resp = conn.getresponse()
-                data = resp.read()
-            except (OSError, http.client.HTTPException):
-                return  # the server was killed: this batch was never acknowledged
-            if resp.status == 202:
-                self.acked.extend(ids)
-            elif resp.status not in (429, 503):
-                self.unexpected.append(f"{resp.status} {data[:200]!r}")
-
-
 def test_acknowledged_documents_survive_sigkill_and_none_is_indexed_twice(tmp_path):
     index = tmp_path / "ix"
     subprocess.run([LINTAS, "index", str(REPO / "seeds"), "--index", str(index)], check=True,
@@ -66,7 +34,7 @@ def test_acknowledged_documents_survive_sigkill_and_none_is_indexed_twice(tmp_pa
     acked: list[str] = []
     unexpected: list[str] = []
     rng = random.Random(15)
-    # Kill points: right after a few acknowledgements; mid-stream at a random moment
+    # Kill points: right after a few acknowledgements; mid-stream, a random moment after the first
     # (posts in flight, the writer committing); right after a big batch's 202, while
     # its commit runs; and mid-stream again with bigger batches.
     plans = [("few", 5, None), ("mid", 10, rng.uniform(0.5, 1.5)), ("big", 400, None),
@@ -75,20 +43,9 @@ def test_acknowledged_documents_survive_sigkill_and_none_is_indexed_twice(tmp_pa
         server = Server(index, workers=2)
         stop = threading.Event()
         posters = [Poster(server.port, key, f"{name}{t}", batch, stop) for t in range(2)]
-        for p in posters:
-            p.start()
-        if delay is None:
-            deadline = time.monotonic() + 30
-            while not any(p.acked for p in posters) and time.monotonic() < deadline:
-                time.sleep(0.002)
-        else:
-            time.sleep(delay)
-        server.kill()
-        stop.set()
-        for p in posters:
-            p.join(timeout=30)
-            acked += p.acked
-            unexpected += p.unexpected
+        got, bad = kill_mid_stream(server, posters, stop, delay)
+        acked += got
+        unexpected += bad
     assert not unexpected, unexpected[:5]
     assert len(acked) >= 50, f"only {len(acked)} acknowledged: the test did not exercise much"
     print(f"acknowledged {len(acked)}")
