@@ -16,7 +16,7 @@ from whoosh import index as whoosh_index
 from search import postings, sidecar, sidecar_build
 from search.engine import Engine
 from search.request import SearchRequest
-from tests.search.test_vectorized import _queries, _seed_documents, build_multi_segment_index
+from tests.search.test_vectorized import _queries, _seed_documents, build_multi_segment_index, whoosh_postings
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +62,7 @@ def test_sidecar_equals_whooshs_own_decoding(index_dir):
                 plist = postings.postings(leaf, fieldname, btext)
                 assert plist.field is fp
                 m = leaf._terms.matcher(fieldname, btext, fmt)
-                ids, tfs, values = [], [], []
-                while m.is_active():
-                    ids.append(m.id())
-                    tfs.append(m.weight())
-                    values.append(m.value())
-                    m.next()
+                ids, tfs, values = whoosh_postings(m)
                 assert plist.ids.tolist() == ids
                 assert plist.tfs.astype(float).tolist() == tfs
                 owner, pos = postings.positions_of(leaf, fieldname, plist, np.arange(len(ids)))

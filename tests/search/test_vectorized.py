@@ -39,6 +39,17 @@ def _seed_documents() -> list[Document]:
     return docs
 
 
+def whoosh_postings(m) -> tuple[list, list, list]:
+    """(ids, weights, values) of a Whoosh matcher, read one posting at a time."""
+    ids, tfs, values = [], [], []
+    while m.is_active():
+        ids.append(m.id())
+        tfs.append(m.weight())
+        values.append(m.value())
+        m.next()
+    return ids, tfs, values
+
+
 def build_multi_segment_index(index_dir) -> list[Document]:
     """The seed documents in several segments (one commit per 50), with deletes and an update."""
     docs = _seed_documents()
@@ -154,12 +165,7 @@ def test_posting_lists_decode_to_whooshs_own(engine):
             for btext in list(leaf.lexicon(fieldname))[:60]:
                 plist = postings.whoosh_postings(leaf, fieldname, btext)
                 m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
-                ids, tfs, values = [], [], []
-                while m.is_active():
-                    ids.append(m.id())
-                    tfs.append(m.weight())
-                    values.append(m.value())
-                    m.next()
+                ids, tfs, values = whoosh_postings(m)
                 assert plist.ids.tolist() == ids
                 assert plist.tfs.tolist() == tfs
                 assert postings.values_at(leaf, fieldname, plist, range(len(ids))) == values
