@@ -74,11 +74,11 @@ def term_spans(reader, fieldname: str, terms: Iterable[str], docnum: int) -> lis
 
 def _segment_of(reader, docnum: int):
     """(leaf reader, docnum within it) of a top-level docnum."""
+    # Always a leaf: a sharded index's reader is a MultiReader even when it has one
+    # segment (its other shards empty), and that wrapper has no postings of its own.
     leaves = list(reader.leaf_readers())
-    if len(leaves) == 1:
-        return reader, docnum
     offsets = [base for _r, base in leaves]
-    i = bisect.bisect_right(offsets, docnum) - 1
+    i = bisect.bisect_right(offsets, docnum) - 1 if len(leaves) > 1 else 0
     leaf, base = leaves[i]
     return leaf, docnum - base
 

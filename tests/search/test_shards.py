@@ -345,3 +345,14 @@ def test_a_script_without_a_main_guard_is_told_what_to_fix(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert proc.returncode != 0 and "up" not in proc.stdout
     assert "ClusterUnavailable" in proc.stderr and 'if __name__ == "__main__":' in proc.stderr
+
+
+def test_snippets_of_a_sharded_index_whose_other_shards_are_empty(tmp_path, dask_client, on_dask):
+    # One document: one shard holds one segment, the other nothing, and the index's
+    # reader is a MultiReader over that single segment.
+    doc = Document(id="only", title="Banjir Jakarta", text="Banjir besar melanda Jakarta pada hari Senin.", lang="id")
+    shard_build.build(tmp_path / "index", documents=[doc], shards_wanted=2, client=dask_client)
+    for engine in (Engine(tmp_path / "index"), on_dask(tmp_path / "index")):
+        found = engine.search(SearchRequest(q="banjir", snippets=True, mode="lexical"))
+        assert [h.id for h in found.hits] == ["only"]
+        assert "<mark>Banjir</mark> besar" in found.hits[0].snippet
