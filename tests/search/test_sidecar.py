@@ -77,6 +77,9 @@ def test_sidecar_equals_whooshs_own_decoding(index_dir):
                     assert all(postings.spans_of(leaf, fieldname, btext, d) == [] for d in missing)
                 checked += len(ids)
             assert postings.postings(leaf, fieldname, b"\xff-not-a-term") is None
+            # Every term was looked up twice above, through the remembered lookups.
+            assert fp.find(b"\xff-not-a-term") == -1 and 0 < len(fp.found) <= sidecar.FOUND_TERMS
+            assert all(fp.find(t) == i for i, t in list(enumerate(terms))[:50])
             everyone = np.arange(leaf.doc_count_all())
             assert postings.lengths_of(leaf, fieldname, everyone).tolist() == \
                 [leaf.doc_field_length(n, fieldname) or 0 for n in everyone]
