@@ -4,7 +4,7 @@
 the writer starts: it writes the sidecar of every segment that lacks a right
 one, and removes what no segment owns. A merge needs nothing more: Whoosh's
 commit deletes a merged-away segment's files, and the sidecar is one of them
-by its name (search/codec.py).
+by its name (search/codec/read.py).
 
 Reading a segment whole costs about as much as Whoosh took to write its
 postings; the work is per field, vectorized over every posting at once, with

@@ -98,7 +98,7 @@ def test_a_missing_length_column_is_looked_for_once_per_segment_reader(tmp_path)
         for _ in range(5):
             assert codec.WHOOSH_CACHED_READER(perdoc, column, LENGTHS_COLUMN) is None
         assert len(looked) == 5  # the quirk: Whoosh stats the file again at every call
-        # Lintas: a commit's flush asks once per posting (search/codec.py); now once.
+        # Lintas: a commit's flush asks once per posting (search/codec/read.py); now once.
         looked.clear()
         assert [perdoc.doc_field_length(d, "tags") for d in range(4)] == [0, 0, 0, 0]
         assert [perdoc.doc_field_length(d, "body") for d in range(4)] == [1, 2, 1, 1]

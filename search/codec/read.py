@@ -1,13 +1,12 @@
-"""Every private name of Whoosh's on-disk format (codec whoosh3) that Lintas reads.
+"""Reading Whoosh's on-disk format (codec whoosh3) whole, and a few patches to its readers.
 
 search/postings.py decodes whole posting lists and length columns into numpy
 arrays, and search/sidecar_build.py reads a whole segment's postings to write
-its sidecar, which Whoosh offers no public way to do. Everything they need from
-Whoosh's internals goes through this module, so that a Whoosh upgrade that moves
-them breaks here, in one place, and tests/search/test_vectorized.py and
-tests/search/test_sidecar.py (numpy paths against Whoosh's matchers) say so.
-It also replaces one Whoosh method, W3PerDocReader._cached_reader (see there),
-and writes a merged segment outside a commit for search/merging.py.
+its sidecar, which Whoosh offers no public way to do; tests/search/test_vectorized.py
+and tests/search/test_sidecar.py (numpy paths against Whoosh's matchers) say
+when a Whoosh upgrade moves what this reads. It also replaces one Whoosh method,
+W3PerDocReader._cached_reader (see there), and writes a merged segment outside
+a commit for search/merging.py.
 """
 
 from __future__ import annotations

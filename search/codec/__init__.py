@@ -1,0 +1,34 @@
+"""Every private name of Whoosh (underscore attributes, whoosh.codec internals) that Lintas uses.
+
+A Whoosh upgrade that moves them breaks here, in one place, and the tests that
+compare our paths with Whoosh's own say so. read.py reads the whoosh3 format
+whole (posting lists, length columns, a segment's files) and patches a reader;
+write.py replaces the flush that writes a segment's postings with one that
+writes the same bytes at less CPU.
+"""
+
+from .read import (
+                   LENGTH_OF_BYTE,
+                   VALUE_HEADER,
+                   WHOOSH_CACHED_READER,
+                   Block,
+                   RawBlock,
+                   block_values,
+                   blocks,
+                   field_postings,
+                   length_bytes,
+                   live_codec,
+                   merge_segments,
+                   segment_fingerprint,
+                   segment_folder,
+                   segment_of_file,
+                   term_matcher,
+                   unpickle_value,
+                   unpickle_values,
+)
+from .write import WHOOSH_ADD_POSTINGS, add_postings
+
+__all__ = ["LENGTH_OF_BYTE", "VALUE_HEADER", "WHOOSH_ADD_POSTINGS", "WHOOSH_CACHED_READER", "Block", "RawBlock",
+           "add_postings", "block_values", "blocks", "field_postings", "length_bytes", "live_codec",
+           "merge_segments", "segment_fingerprint", "segment_folder", "segment_of_file", "term_matcher",
+           "unpickle_value", "unpickle_values"]
