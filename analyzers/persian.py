@@ -104,7 +104,7 @@ def _attested(lem, word: str) -> bool:
     Hazm 0.10's lexicon also lists ~166k informal spellings with frequency 0
     (میشود, کتابها): those must not stop the search for their standard form.
     """
-    return word in lem.attested
+    return lem.attested(word)
 
 
 def _lookup(lem, word: str) -> str | None:
@@ -117,16 +117,17 @@ def _lookup(lem, word: str) -> str | None:
             # A plural is its noun, whether or not Hazm lists the plural whole
             # (خانه‌ها) or knows the noun at all (بیوتیک‌ها).
             return _lookup(lem, head) or head
-    if _attested(lem, word):
+    attested, known, verb = lem.lookup(word)
+    if attested:
         return word
     if ZWNJ not in word:
         found = _lookup_rejoined(lem, word)
         if found is not None:
             return found
-    if word in lem.words:
+    if known:
         return word
-    if word in lem.verbs:
-        return lem.verbs[word]
+    if verb is not None:
+        return verb
     stem = lem.stem(word)
     return stem if stem != word and _attested(lem, stem) else None
 
@@ -136,8 +137,9 @@ def _lookup_rejoined(lem, word: str) -> str | None:
     for prefix in _VERB_PREFIXES:
         if word.startswith(prefix) and len(word) > len(prefix) + 1:
             rejoined = prefix + ZWNJ + word[len(prefix):]
-            if rejoined in lem.verbs:
-                return lem.verbs[rejoined]
+            verb = lem.verb(rejoined)
+            if verb is not None:
+                return verb
     for suffix in _JOINABLE_SUFFIXES:
         stem = word[: -len(suffix)]
         if word.endswith(suffix) and len(stem) >= 2 and _attested(lem, stem):
