@@ -82,10 +82,11 @@ def index(paths: tuple[Path, ...], index_dir: str, rebuild: bool, progress: bool
     \b
     .txt          one document: file name = id, first non-empty line = title
     .jsonl(.gz)   a line is {"id", "title", "text"} + optional "lang", "date",
-                  "source", "url"
-    .html .htm    a saved page: main text, title, date, site name; id = hash
-                  of its canonical URL (else of its path)
-    .rss .atom .xml   a feed: each item a document, id = hash of its link
+                  "source", "url", "author"
+    .html .htm    a saved page: main text, title, date, author, site name;
+                  id = hash of its canonical URL (else of its path)
+    .rss .atom .xml   a feed: each item a document (with its author), id =
+                  hash of its link
     .warc(.gz)    a web archive: each HTML response a document
 
     One article met twice at the same URL is one document. Unchanged documents
@@ -266,7 +267,7 @@ def _print_results(results) -> None:
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, first):
-        meta = " · ".join(x for x in (hit.lang, hit.date, hit.source) if x)
+        meta = " · ".join(x for x in (hit.lang, hit.date, hit.author and f"by {hit.author}", hit.source) if x)
         click.echo(f"\n{rank}. {click.style(hit.title or hit.id, bold=True)}  [{meta}]")
         click.echo(f"   id: {hit.id}   score: {hit.score:.3f}")
         snippet = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow", bold=True),

@@ -35,6 +35,7 @@ class Document:
     date: date | None = None
     source: str | None = None
     url: str | None = None
+    author: str | None = None  # the byline: one name, or several joined by "; "
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class LoadError:
 MAX_ID_CHARS = 200
 # Checked longest first, so ".jsonl.gz" is not taken for some other ".gz".
 SUFFIXES = (".jsonl.gz", ".jsonl", ".txt")
-OPTIONAL_FIELDS = ("title", "lang", "date", "source", "url")
+OPTIONAL_FIELDS = ("title", "lang", "date", "source", "url", "author")
 
 def iter_documents(paths: Iterable[str | Path] | str | Path) -> Iterator[Document | LoadError | Skipped]:
     """Yield a Document, LoadError or Skipped per item of the given files and directories, lazily.
@@ -240,6 +241,7 @@ def _parse_record(raw: bytes, first: bool) -> Document | str:
         date=given_date or found,
         source=fields["source"],
         url=fields["url"],
+        author=fields["author"],
     )
 
 

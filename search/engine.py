@@ -316,7 +316,7 @@ def _hit(searcher, terms: set[tuple[str, str]], hit, with_snippet: bool, exact: 
     return Hit(
         id=fields["id"], title=fields.get("title", ""), lang=lang, score=(hit.score or 0.0) if exact else round(hit.score or 0.0, 4),
         snippet=text, date=date.date().isoformat() if date else None,
-        source=fields.get("source"), url=fields.get("url"),
+        source=fields.get("source"), url=fields.get("url"), author=fields.get("author"),
     )
 
 
@@ -333,5 +333,5 @@ def _to_document(fields: dict) -> Document:
     return Document(
         id=fields["id"], title=fields.get("title", ""), text=fields.get("text", ""),
         lang=fields.get("lang"), date=date.date() if date else None,
-        source=fields.get("source"), url=fields.get("url"),
+        source=fields.get("source"), url=fields.get("url"), author=fields.get("author"),
     )

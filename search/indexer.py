@@ -71,7 +71,7 @@ class IndexReport:
 
 def content_hash(doc: Document, lang: str) -> str:
     payload = [SCHEMA_VERSION, doc.id, doc.title, doc.text, lang,
-               doc.date.isoformat() if doc.date else None, doc.source, doc.url]
+               doc.date.isoformat() if doc.date else None, doc.source, doc.url, doc.author]
     return hashlib.sha1(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -94,6 +94,8 @@ def to_fields(doc: Document, lang: str, digest: str, clusterer: dedup.Clusterer 
         fields["source"] = doc.source
     if doc.url:
         fields["url"] = doc.url
+    if doc.author:
+        fields["author"] = doc.author
     if doc.date:
         fields["date"] = datetime.combine(doc.date, time())
     return fields

@@ -99,7 +99,7 @@ class Pending:
 def encode(doc: Document) -> str:
     return json.dumps({"id": doc.id, "title": doc.title, "text": doc.text, "lang": doc.lang,
                        "date": doc.date.isoformat() if doc.date else None,
-                       "source": doc.source, "url": doc.url}, ensure_ascii=False)
+                       "source": doc.source, "url": doc.url, "author": doc.author}, ensure_ascii=False)
 
 
 def decode(raw: str) -> Document:

@@ -15,6 +15,7 @@ class Hit:
     date: str | None = None  # ISO 8601 date
     source: str | None = None
     url: str | None = None
+    author: str | None = None  # the byline, names joined by "; "
     # Near-duplicates folded into this result (search/dedup.py): how many also
     # match, and the first of them as {"id", "title", "source", "date"}.
     similar_count: int = 0

@@ -16,7 +16,16 @@ from analyzers.words import SurfaceWordsTokenizer
 
 # Bumped whenever the schema or an analyzer changes what is indexed: an index of
 # another version must be rebuilt (`lintas index --rebuild`), not silently mixed.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# What each version changed, for the message asking for a rebuild.
+SCHEMA_CHANGES = {6: "it stores each article's author"}
+
+
+def changes_since(found) -> str:
+    """What this version changed since version `found`, for the rebuild message ("" if unknown)."""
+    news = [SCHEMA_CHANGES[v] for v in sorted(SCHEMA_CHANGES)
+            if isinstance(found, int) and not isinstance(found, bool) and found < v <= SCHEMA_VERSION]
+    return f" ({'; '.join(news)})" if news else ""
 
 
 def title_field(lang: str) -> str:
@@ -62,6 +71,9 @@ def build_schema() -> Schema:
         "source": ID(stored=True, sortable=True),
         "date": DATETIME(stored=True, sortable=True),
         "url": STORED(),
+        # Shown, not searched or filtered: a byline's spelling differs from site to site
+        # ("Rina Kusuma", "Penulis: Rina K."), so an exact-match filter would miss most.
+        "author": STORED(),
         "title": STORED(),
         "text": STORED(),
         # Content hash: re-indexing an unchanged document is a no-op.

@@ -31,7 +31,7 @@ from whoosh.searching import Searcher
 
 from . import files, storage
 from .errors import BadRequest, IndexVersionMismatch, LintasError
-from .schema import SCHEMA_VERSION, build_schema
+from .schema import SCHEMA_VERSION, build_schema, changes_since
 
 MANIFEST = "shards.json"
 MAX_SHARDS = 256
@@ -52,7 +52,8 @@ def _manifest(index_dir: str | Path) -> tuple[int, str]:
     if schema != SCHEMA_VERSION:
         raise IndexVersionMismatch(
             f"the sharded index at {index_dir} has schema version {schema}, this Lintas uses "
-            f"{SCHEMA_VERSION}: rebuild it with `lintas index --rebuild --shards {n} --index {index_dir}`")
+            f"{SCHEMA_VERSION}{changes_since(schema)}: rebuild it with "
+            f"`lintas index --rebuild --shards {n} --index {index_dir}`")
     if sub and not _GENERATION.match(sub):
         raise LintasError(f"{path} names no shard directory of this index ({sub!r})")
     return n, sub

@@ -8,7 +8,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from .errors import IndexNotFound, IndexVersionMismatch
-from .schema import SCHEMA_VERSION, build_schema
+from .schema import SCHEMA_VERSION, build_schema, changes_since
 
 MARKER = "lintas.json"
 
@@ -36,7 +36,8 @@ def check_version(path: Path) -> None:
         found = None
     if found != SCHEMA_VERSION:
         raise IndexVersionMismatch(
-            f"the index at {path} has schema version {found}, this Lintas uses {SCHEMA_VERSION}: "
+            f"the index at {path} has schema version {found}, this Lintas uses {SCHEMA_VERSION}"
+            f"{changes_since(found)}: "
             f"rebuild it with `lintas index --rebuild --index {path}`"
         )
 

@@ -149,8 +149,9 @@ SPEC = {
                 "summary": "Queue documents for indexing (admin key)",
                 "description": (
                     "Body: a JSON object or array of objects ({id, text} + optional title, lang, date, source, "
-                    "url), JSONL (application/x-ndjson), one HTML page (text/html, with ?url=), an RSS/Atom "
-                    "feed (application/rss+xml, application/atom+xml) or a WARC (application/warc). Items "
+                    "url, author), JSONL (application/x-ndjson), one HTML page (text/html, with ?url=), an "
+                    "RSS/Atom feed (application/rss+xml, application/atom+xml) or a WARC (application/warc); "
+                    "a page's or feed item's author is read from it. Items "
                     "are checked one by one: bad ones are listed by their index, the rest are accepted. "
                     "202 comes once the accepted ones are durable in the write queue; GET /tasks/{task} "
                     "says when they are indexed. Same id twice: the last one wins."),
@@ -238,6 +239,8 @@ SPEC = {
                     "date": {"type": "string", "format": "date", "nullable": True},
                     "source": {"type": "string", "nullable": True},
                     "url": {"type": "string", "nullable": True},
+                    "author": {"type": "string", "nullable": True,
+                               "description": "The byline: one name, or several joined by \"; \"; null when unknown"},
                     "similar_count": {"type": "integer",
                                       "description": "Near-duplicates of this result that also match, folded into it"},
                     "similar": {"type": "array", "description": "The first of them",
@@ -345,6 +348,7 @@ SPEC = {
                     "date": {"type": "string", "format": "date", "nullable": True},
                     "source": {"type": "string", "nullable": True},
                     "url": {"type": "string", "nullable": True},
+                    "author": {"type": "string", "nullable": True},
                 },
             },
             "DocumentEnvelope": {
@@ -404,6 +408,7 @@ SPEC = {
                     "date": {"type": "string", "format": "date"},
                     "source": {"type": "string"},
                     "url": {"type": "string"},
+                    "author": {"type": "string", "description": "The byline, stored and shown as given"},
                 },
             },
             "ItemError": {

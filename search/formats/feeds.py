@@ -8,6 +8,9 @@ without a word, and shifts every date to UTC (01:30 +0330 on the 24th becomes th
 23rd). So the raw string is read first: RFC 822 or ISO as written, then the
 project's dateline parser (Jalali, "Senin, 24 Nov 2025 10:15 WIB"); feedparser's
 own reading only as a last resort, and never a year before 1990.
+
+Authors: the names feedparser reads (dc:creator, <author>), cleaned like a page's
+byline (search/bylines.py); an RSS <author> is "e-mail (name)", and only the name is kept.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import feedparser
 
 from analyzers import LANGS
 
+from .. import bylines
 from ..cleanup import clean_text
 from ..datelines import find_date
 from ..documents import Document, LoadError, read_file
@@ -39,7 +43,11 @@ def parse_feed(raw: bytes) -> tuple[list[Document | str], str | None]:
     feed = parsed.feed
     lang = (feed.get("language") or "").strip().lower()[:2]
     source = (feed.get("title") or "").strip() or None
-    return [_item(entry, lang if lang in LANGS else None, source) for entry in parsed.entries], None
+    # An Atom feed's <author> is every entry's that names none (RFC 4287 4.2.1). RSS has
+    # no such rule: feedparser gives its managingEditor as the feed's author.
+    feed_author = _author(feed) if (parsed.version or "").startswith("atom") else None
+    return [_item(entry, lang if lang in LANGS else None, source, feed_author)
+            for entry in parsed.entries], None
 
 
 def load_feed(path: Path) -> Iterator[tuple[Document, int] | LoadError]:
@@ -55,7 +63,21 @@ def load_feed(path: Path) -> Iterator[tuple[Document, int] | LoadError]:
         yield LoadError(where, number, f"item {number}: {item}") if isinstance(item, str) else (item, number)
 
 
-def _item(entry, lang: str | None, source: str | None) -> Document | str:
+def _author(entry) -> str | None:
+    """The names of an entry's authors (dc:creator, <author>, Atom <author><name>): never
+    an e-mail address, which RSS's <author> holds ("news@site (Name)")."""
+    emails = [word for word in (entry.get("author") or "").split() if "@" in word]
+    names = []
+    for person in entry.get("authors") or []:
+        name = fragment_text(person.get("name") or "") if isinstance(person, dict) else ""
+        # feedparser cuts a bare "news@site.example" into the address "news@site.exam"
+        # and the name "ple": a name found inside an address is none.
+        if name and not any(name in address for address in emails):
+            names.append(name)
+    return bylines.join(names)
+
+
+def _item(entry, lang: str | None, source: str | None, feed_author: str | None = None) -> Document | str:
     link = (entry.get("link") or "").strip()
     if not is_url(link):
         guid = (entry.get("id") or "").strip()
@@ -74,6 +96,7 @@ def _item(entry, lang: str | None, source: str | None) -> Document | str:
     return Document(
         id=url_id(link), title=title, text=text, lang=lang,
         date=item_date(raw_date, parsed) or dateline, source=source, url=normalize_url(link),
+        author=_author(entry) or feed_author,
     )
 
 

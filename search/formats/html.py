@@ -11,6 +11,8 @@ module puts back what it gets wrong for our news:
   project's news clean-up (cleanup.clean_text) runs on its text, then the tag.
 - It reads no Jalali visible date (۳ آذر ۱۴۰۴): the project's dateline parser
   reads the lines after the headline when the markup names no date.
+- It keeps the labels of Indonesian and Persian bylines ("Penulis: X", "خبرنگار: X")
+  and an editor credited beside the writer: search/bylines.py drops them.
 
 lxml (trafilatura's parser) also enters here: feeds.py turns summaries to text
 with `fragment_text`.
@@ -30,6 +32,7 @@ from lxml import etree
 
 from analyzers import LANGS
 
+from .. import bylines
 from ..cleanup import clean_text
 from ..datelines import find_date
 from ..documents import Document, LoadError, _check_id, read_file
@@ -98,7 +101,7 @@ def extract(markup: str, url: str | None = None, where: str | None = None) -> Do
     return Document(
         id=doc_id, title=title, text=text, lang=page_lang, date=published,
         source=back(found.sitename) or back(found.hostname) or None,
-        url=canonical,
+        url=canonical, author=bylines.clean(back(found.author)),
     )
 
 

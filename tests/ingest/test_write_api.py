@@ -96,13 +96,15 @@ def test_json_object_array_and_jsonl_with_per_item_errors(admin):
     batch = [{"id": "arr1", "text": "Gajah sumatra dilepasliarkan.", "lang": "id"},
              {"id": "arr2"},  # no text
              "not an object",
-             {"id": "arr3", "text": "Gajah kembali ke hutan.", "date": "2025-11-30"},
-             {"id": "arr4", "text": "x", "lang": "zz"}]
+             {"id": "arr3", "text": "Gajah kembali ke hutan.", "date": "2025-11-30", "author": "Rina Kusuma"},
+             {"id": "arr4", "text": "x", "lang": "zz"},
+             {"id": "arr5", "text": "Gajah lagi.", "author": {"name": "Rina"}}]
     status, data, _ = admin.post(json.dumps(batch))
     assert status == 202, data
-    assert (data["accepted"], data["rejected"]) == (2, 3)
-    assert [e["index"] for e in data["errors"]] == [1, 2, 4]
+    assert (data["accepted"], data["rejected"]) == (2, 4)
+    assert [e["index"] for e in data["errors"]] == [1, 2, 4, 5]
     assert data["errors"][0]["error"] == "missing 'text'"
+    assert data["errors"][3]["error"] == "'author' must be a string, got dict"
     lines = "\n".join(json.dumps({"id": f"jl{i}", "text": f"Banjir rob kampung{i} pesisir."}) for i in range(3))
     status, data, _ = admin.post(lines + "\n{broken\n", ctype="application/x-ndjson")
     assert status == 202 and data["accepted"] == 3 and data["errors"][0]["index"] == 3
@@ -111,7 +113,9 @@ def test_json_object_array_and_jsonl_with_per_item_errors(admin):
     assert sorted(admin.search_ids("gajah")) == ["arr1", "arr3"]
     assert admin.search_ids("kampung1") == ["jl1"]
     status, doc, _ = admin.get("/documents/arr3")
-    assert doc["document"]["date"] == "2025-11-30"
+    assert doc["document"]["date"] == "2025-11-30" and doc["document"]["author"] == "Rina Kusuma"
+    status, data, _ = admin.get("/search?q=gajah")
+    assert {h["id"]: h["author"] for h in data["results"]} == {"arr1": None, "arr3": "Rina Kusuma"}
 
 
 def test_an_html_page_a_feed_and_a_warc_over_http(admin, fixtures):
@@ -124,6 +128,7 @@ def test_an_html_page_a_feed_and_a_warc_over_http(admin, fixtures):
     assert admin.search_ids('"همکاری‌های دوجانبه"') == [url_id(FA_URL)]
     status, doc, _ = admin.get(f"/documents/{url_id(FA_URL)}")
     assert doc["document"]["date"] == "2025-11-24" and "می\u200cدهند" in doc["document"]["text"]
+    assert doc["document"]["author"] == "مهدی حسین\u200cزاده"  # through the queue, ZWNJ kept
     status, data, _ = admin.post(page, ctype="text/html")
     assert status == 400 and "url" in data["error"]
     status, data, _ = admin.post((fixtures / "id_feed.atom").read_bytes(), ctype="application/atom+xml")

@@ -25,6 +25,7 @@ from search.searchers import REFRESH_EVERY
 
 SLICE = Path(__file__).resolve().parents[1] / "data" / "eval"
 SOURCES = ("Kompas", "Tempo", "IRNA", "Hamshahri")
+AUTHORS = ("Rina Kusuma", None, "مهدی حسین\u200cزاده")
 
 
 def slice_documents() -> list[Document]:
@@ -37,7 +38,8 @@ def slice_documents() -> list[Document]:
                 rec = json.loads(line)
                 k = abs(id_key(rec["id"]))
                 docs.append(Document(id=rec["id"], title=rec.get("title", ""), text=rec["text"], lang=lang,
-                                     source=SOURCES[k % 4], date=date(2024, 1, 1) + timedelta(days=k % 40)))
+                                     source=SOURCES[k % 4], date=date(2024, 1, 1) + timedelta(days=k % 40),
+                                     author=AUTHORS[k % 3]))
     return docs
 
 
@@ -104,10 +106,14 @@ def test_every_document_is_in_the_shard_its_id_hashes_to(pair):
     assert info["documents"] == len(docs) == 510 + 21
     assert [s["documents"] for s in info["shard_list"]] == [
         sum(shards.shard_of(d.id, 3) == i for d in docs) for i in range(3)]
+    authors = {}
     for i, d in enumerate(shards.shard_dirs(sharded)):
         with Engine(d).searchers.searcher() as s:
-            ids = {f["id"] for f in s.all_stored_fields()}
+            stored = list(s.all_stored_fields())
+        ids = {f["id"] for f in stored}
         assert ids and all(shards.shard_of(x, 3) == i for x in ids)
+        authors.update((f["id"], f.get("author")) for f in stored)
+    assert authors == {d.id: d.author for d in docs}  # through the spool and the shards' Indexer
 
 
 def _requests():
@@ -131,7 +137,7 @@ def _same(one, other) -> int:
     assert [h.id for h in other.hits] == [h.id for h in one.hits], one.query
     for a, b in zip(one.hits, other.hits):
         assert abs(a.score - b.score) <= 1e-9, (one.query, a.id, a.score, b.score)
-        assert (a.snippet, a.similar_count, a.similar) == (b.snippet, b.similar_count, b.similar)
+        assert (a.snippet, a.author, a.similar_count, a.similar) == (b.snippet, b.author, b.similar_count, b.similar)
     assert (other.total, other.total_collapsed, other.facets) == (one.total, one.total_collapsed, one.facets)
     assert (other.suggestion, other.respelled) == (one.suggestion, one.respelled)
     # The same names are searched; how one is shown is the spelling of the first document
