@@ -16,7 +16,7 @@ from web.openapi import SPEC
 
 NO_VECTORS = "this index has no vectors: build them with `lintas index --vectors`"
 
-HIT_KEYS = {"id", "title", "lang", "score", "snippet", "date", "source", "url", "similar_count", "similar"}
+HIT_KEYS = {"id", "title", "lang", "score", "snippet", "date", "source", "url", "author", "similar_count", "similar"}
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 RESULT_KEYS = {"ok", "query", "total", "total_collapsed", "page", "per_page", "took_ms", "results", "facets",
                "suggestion", "respelled", "histogram", "mode", "also_searched"}
@@ -204,7 +204,7 @@ def test_document(client):
     body = r.get_json()
     assert body["ok"] is True
     doc = body["document"]
-    assert set(doc) == {"id", "title", "text", "lang", "date", "source", "url"}
+    assert set(doc) == {"id", "title", "text", "lang", "date", "source", "url", "author"}
     assert doc["id"] == "004_0b9ad2877bc8c180"
     assert doc["title"].startswith("Tehran-Moskow")
     assert "Lavrov" in doc["text"]
