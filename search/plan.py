@@ -16,6 +16,7 @@ from collections.abc import Callable
 from cachetools import LRUCache
 from whoosh import query as wq
 
+from .bm25 import doc_frequency
 from .matchers import AndNot, MaxOf, StreamingOr
 from .schema import field_lang
 
@@ -41,7 +42,8 @@ class TermCache:
         if found is None:
             try:
                 btext = self.schema[fieldname].to_bytes(text)
-                found = (fieldname, btext) in self.reader
+                # Each segment's answer remembered across searchers (a new one after every commit).
+                found = doc_frequency(self.reader, fieldname, btext) > 0
             except (KeyError, ValueError):  # not a field, or not a value of its type
                 found = False
             self.known[key] = found

@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from analyzers import analyzer_for
 
+from .bm25 import doc_frequency
 from .schema import body_field, title_field
 
 # At most this many unknown words of one query are read: each try at a split
@@ -66,7 +67,7 @@ def split(reader, exists, word: str, lang: str) -> str | None:
         words = [t for t in terms if t is not None]  # a stop word half needs no document
         if not words or not all(exists(body_field(lang), t) for t in words):
             continue
-        rarest = min(reader.doc_frequency(body_field(lang), t) for t in words)
+        rarest = min(doc_frequency(reader, body_field(lang), t) for t in words)
         if best is None or rarest > best[0]:
             best = (rarest, " ".join(halves))
     return best[1] if best else None

@@ -14,6 +14,7 @@ import time
 from analyzers import LANGS
 
 from . import vectorized
+from .bm25 import doc_frequency
 from .plan import TermCache
 from .ranking import weighting
 
@@ -81,7 +82,7 @@ class SearcherPool:
         if local.get("present_for") is not searcher:
             local["present_for"] = searcher
             local["present"] = tuple(
-                lang for lang in LANGS if searcher.doc_frequency("lang", lang)) or LANGS
+                lang for lang in LANGS if doc_frequency(searcher, "lang", lang)) or LANGS
         return local["present"]
 
     def terms(self, searcher) -> TermCache:

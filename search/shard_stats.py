@@ -26,7 +26,7 @@ from whoosh import query as wq
 from analyzers import LANGS
 
 from . import files
-from .bm25 import BM25F, _Scorer, bm25_idf
+from .bm25 import BM25F, bm25_idf, doc_frequency
 from .ranking import BM25_B, BM25_DELTA, BM25_K1
 from .schema import field_lang
 
@@ -90,7 +90,7 @@ def gather(searcher, queries) -> GlobalStats:
                     continue
                 key = (fieldname, _bytes(schema, fieldname, text))
                 if key not in stats.df:
-                    stats.df[key] = reader.doc_frequency(*key)
+                    stats.df[key] = doc_frequency(reader, *key)
     return stats
 
 
@@ -114,14 +114,13 @@ class GlobalBM25F(BM25F):
         super().__init__(B=BM25_B, K1=BM25_K1, delta=BM25_DELTA)
         self.stats = stats
 
-    def scorer(self, searcher, fieldname, text, qf=1):
-        if not searcher.schema[fieldname].scorable:
-            return super().scorer(searcher, fieldname, text, qf)
-        B = self._field_B.get(fieldname, self.B)
-        return _GlobalScorer(searcher, fieldname, text, B, self.K1, self.delta, self.stats, qf=qf)
-
     def idf(self, searcher, fieldname, text):
         return _idf(self.stats, searcher, fieldname, text)
+
+    def constants(self, searcher, fieldname, text):
+        stats = self.stats
+        avgfl = stats.field_lengths.get(fieldname, 0) / stats.docs_with_field(fieldname) or 1
+        return self.idf(searcher, fieldname, text), avgfl, self._field_B.get(fieldname, self.B), self.K1, self.delta
 
 
 def _idf(stats: GlobalStats, searcher, fieldname, text) -> float:
@@ -132,11 +131,3 @@ def _idf(stats: GlobalStats, searcher, fieldname, text) -> float:
         # Elasticsearch's fallback): the shard's own count.
         df = searcher.get_parent().doc_frequency(*key)
     return bm25_idf(max(stats.docs_with_field(fieldname), df), df)
-
-
-class _GlobalScorer(_Scorer):
-    def __init__(self, searcher, fieldname, text, B, K1, delta, stats: GlobalStats, qf=1):
-        self.idf = _idf(stats, searcher, fieldname, text)
-        self.avgfl = stats.field_lengths.get(fieldname, 0) / stats.docs_with_field(fieldname) or 1
-        self.B, self.K1, self.delta, self.qf = B, K1, delta, qf
-        self.setup(searcher, fieldname, text)

@@ -7,6 +7,7 @@ not the stem hubung).
 
 from __future__ import annotations
 
+from .bm25 import doc_frequency
 from .query import plain_words
 from .respell import term, unknown
 from .schema import body_field
@@ -41,7 +42,7 @@ def suggest(searcher, exists, text: str, langs) -> str | None:
                     continue
                 field = body_field(lang)
                 for cand in reader.terms_within(field, t, _max_dist(t), prefix=1):
-                    candidates.append((reader.doc_frequency(field, cand), field, cand))
+                    candidates.append((doc_frequency(reader, field, cand), field, cand))
         if not candidates:
             out.append(word)
             continue

@@ -63,8 +63,9 @@ class TermStats:
         key = (fieldname, text)
         found = self._known.get(key)
         if found is None:
-            scorer = self.searcher.weighting.scorer(self.searcher, fieldname, text)
-            found = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.delta)
+            # The scorer's own constants (search/bm25.py), without building a Whoosh
+            # scorer: its maximum-quality pass reads the term's info in every segment.
+            found = self.searcher.weighting.constants(self.searcher, fieldname, text)
             self._known[key] = found
         return found
 

@@ -36,6 +36,7 @@ from analyzers.translit import (
 )
 
 from . import exonyms
+from .bm25 import doc_frequency
 from .matchers import MaxOf
 from .query import TITLE_BOOST
 from .schema import NAME_LANGS, body_field, field_lang, title_field
@@ -125,7 +126,7 @@ def _name_like_latin(word: str, min_letters: int = MIN_LETTERS) -> bool:
 
 def _share(reader, tables: Tables, lang: str, term: str) -> float:
     try:
-        return reader.doc_frequency(body_field(lang), term) / tables.docs[lang]
+        return doc_frequency(reader, body_field(lang), term) / tables.docs[lang]
     except (KeyError, ValueError):
         return 0.0
 
