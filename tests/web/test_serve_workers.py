@@ -63,7 +63,14 @@ class Served(LintasServer):
         business, so this tries up to `limit` connections.
         """
         workers, held, extra = set(self.workers()), {}, []
+        used: dict[int, float] = {}
         for _ in range(limit):
+            for pid, old in held.items():
+                # The server closes a connection idle for 5 s (its keep-alive): on a
+                # loaded machine finding the other worker can take longer than that.
+                if time.monotonic() - used[pid] > 2.0:
+                    self.get(old, "/health")
+                    used[pid] = time.monotonic()
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
             status, _ = self.get(conn, "/health")
             owner = socket_owner(self.port, conn.sock.getsockname()[1], workers)
@@ -72,6 +79,7 @@ class Served(LintasServer):
                 extra.append(conn)
             else:
                 held[owner] = conn
+                used[owner] = time.monotonic()
             if held.keys() == workers:
                 break
         for conn in extra:
