@@ -36,32 +36,51 @@ _PERMUTATIONS = None
 
 
 def _permutations():
+    """datasketch's (a, b) of its affine permutations, and its MurmurHash3 finalizer's constants."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
         from datasketch import MinHash
+        from datasketch.minhash import _FMIX_CONSTANTS
 
         # Named, not left to the default: a new default scheme would silently
         # change every signature and split clusters across an upgrade.
-        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+        _PERMUTATIONS = (a.astype(np.uint32), b.astype(np.uint32), _FMIX_CONSTANTS[32])
     return _PERMUTATIONS
 
 
 def shingles(text: str) -> set[bytes]:
+    """The text's runs of SHINGLE_WORDS surface words, UTF-8, space-separated (the whole
+    text when it has fewer words)."""
     words = surface_words(text)
-    n = SHINGLE_WORDS
-    return {" ".join(words[i:i + n]).encode() for i in range(max(1, len(words) - n + 1))} if words else set()
+    if len(words) < SHINGLE_WORDS:
+        return {" ".join(words).encode()} if words else set()
+    # Encoded once and split: surface words hold no space.
+    enc = " ".join(words).encode().split(b" ")
+    return {b" ".join(run) for run in zip(*(enc[i:] for i in range(SHINGLE_WORDS)))}
 
 
 def signature(text: str) -> np.ndarray | None:
-    """The MinHash of the text's shingles; None when the text is too short to compare."""
+    """The MinHash of the text's shingles; None when the text is too short to compare.
+
+    datasketch's MinHash (scheme affine32, its SHA-1 hash), computed here over all
+    of a text's shingles at once: MinHash.update_batch hashes each shingle through a
+    Python call and struct.unpack, half of a signature's cost. The values are the
+    same (tests/search/test_dedup.py compares them with datasketch's).
+    """
     found = shingles(text)
     if len(found) < MIN_SHINGLES:
         return None
-    from datasketch import MinHash
-
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
-    m.update_batch(list(found))
-    return m.hashvalues
+    a, b, (s1, m1, s2, m2, s3) = _permutations()
+    sha1 = hashlib.sha1
+    hv = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in found]), dtype="<u4").astype(np.uint32)
+    # MurmurHash3's finalizer, then h -> a * h + b mod 2^32 per permutation (uint32 wraps).
+    hv ^= hv >> np.uint32(s1)
+    hv *= np.uint32(m1)
+    hv ^= hv >> np.uint32(s2)
+    hv *= np.uint32(m2)
+    hv ^= hv >> np.uint32(s3)
+    return (hv[:, None] * a + b).min(axis=0)
 
 
 def band_keys(sig: np.ndarray) -> list[str]:

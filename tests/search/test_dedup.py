@@ -98,3 +98,20 @@ def test_http_writer_batches_join_clusters_in_small_and_big_segments(tmp_path, d
     assert labels[COPY_ID] == labels[ORIGINAL]  # found in the big segment
     assert labels["fresh-copy"] == labels["fresh"] != labels[ORIGINAL]  # found in the band table
     assert len(set(labels.values())) == len(originals) + 1
+
+
+def test_signatures_are_datasketchs_minhash(docs):
+    # The index's band keys must not change with how a signature is computed: an
+    # index built before keeps clustering new copies with its old documents.
+    import numpy as np
+    from datasketch import MinHash
+
+    texts = [d.text for d in docs.values()] + ["Banjir melanda Jakarta, Bekasi dan Bogor pada hari Senin pagi ini juga"]
+    for text in texts:
+        m = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME)
+        m.update_batch(list(dedup.shingles(text)))
+        sig = dedup.signature(text)
+        assert sig is not None and sig.dtype == m.hashvalues.dtype
+        assert np.array_equal(sig, m.hashvalues)
+    assert dedup.shingles("satu dua") == {b"satu dua"}
+    assert dedup.shingles("satu dua tiga empat") == {b"satu dua tiga", b"dua tiga empat"}
