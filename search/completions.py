@@ -46,7 +46,10 @@ class _Words:
     def __init__(self, words: Iterable[bytes]):
         words = list(words)
         self.blob = b"".join(words)
-        self.ends = array("Q", np.cumsum([len(w) for w in words], dtype=np.uint64).tobytes())
+        ends = np.cumsum([len(w) for w in words], dtype=np.uint64)
+        # 4 bytes an end while the words fit in 4 GiB (a million-document index's are ~100 MB)
+        narrow = not len(ends) or ends[-1] < 2**32
+        self.ends = array("I" if narrow else "Q", ends.astype(np.uint32 if narrow else np.uint64).tobytes())
 
     def __len__(self) -> int:
         return len(self.ends)
