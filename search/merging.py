@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import codec, files
+from . import codec, files, sidecar, sidecar_build
 
 MERGE_NAME = "LIVEMERGE"  # index name of a merge's files until the swap
 JOB_FILE = "merge-job-{}.pickle"
@@ -96,6 +96,8 @@ class Merge:
         merged.indexname = writer.indexname
         for name in made:
             os.replace(self.index_dir / name, self.index_dir / (merged.segment_id() + name[len(old_id):]))
+            if name.endswith(sidecar.EXT):  # the merge's flush wrote it under the merge's segment name
+                sidecar_build.restamp(self.index_dir / (merged.segment_id() + name[len(old_id):]), merged.segment_id())
         files.fsync_dir(self.index_dir)  # the renamed files before the TOC that names them
         base = 0
         for sid, live in zip(self.ids, self.live):

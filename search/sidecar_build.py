@@ -65,8 +65,17 @@ def _field(leaf, fname: str) -> dict[str, np.ndarray]:
             weights += [1.0] * b.length if w is None else [w] * b.length if isinstance(w, float) else w
             values += b.values
         post_starts.append(len(values))
-    post_starts = np.asarray(post_starts, np.int64)
     ids = _restarting_cumsum(np.asarray(deltas, np.int64), np.asarray(restarts[:-1], np.int64))
+    lengths = np.zeros(leaf.doc_count_all(), np.uint8)
+    raw = codec.length_bytes(leaf, fname)
+    if raw is not None:
+        lengths[:len(raw)] = np.frombuffer(raw, np.uint8)
+    return _arrays(terms, post_starts, ids, weights, values, chars, lengths)
+
+
+def _arrays(terms: list[bytes], post_starts: list[int], ids: np.ndarray, weights, values: list[bytes],
+            chars: bool, lengths: np.ndarray) -> dict[str, np.ndarray]:
+    """A field's sidecar arrays from its postings, term by term in order."""
     counts, codes = _occurrences(values, chars)
     occ = np.zeros(len(counts) + 1, np.int64)
     np.cumsum(counts, out=occ[1:])
@@ -74,7 +83,7 @@ def _field(leaf, fname: str) -> dict[str, np.ndarray]:
         "keys": np.array([t[:sidecar.KEY_BYTES] for t in terms], dtype=f"S{sidecar.KEY_BYTES}"),
         "term_bytes": np.frombuffer(b"".join(terms), np.uint8),
         "term_starts": np.concatenate([[0], np.cumsum([len(t) for t in terms])]).astype(np.int64),
-        "post_starts": post_starts,
+        "post_starts": np.asarray(post_starts, np.int64),
         "ids": ids.astype(np.int32),
         "occ": _narrow(occ),
     }
@@ -88,12 +97,46 @@ def _field(leaf, fname: str) -> dict[str, np.ndarray]:
         ends = _restarting_cumsum(codes[:, 1] + codes[:, 2], first)
         out["starts"] = _narrow(ends - codes[:, 2])
         out["lens"] = _narrow(codes[:, 2])
-    lengths = np.zeros(leaf.doc_count_all(), np.uint8)
-    raw = codec.length_bytes(leaf, fname)
-    if raw is not None:
-        lengths[:len(raw)] = np.frombuffer(raw, np.uint8)
     out["lengths"] = lengths
     return out
+
+
+class FlushCapture:
+    """Sidecars from the postings a flush writes (search/codec/write.py), not read back.
+
+    The flush hands over each sidecar field's postings as it writes them, and
+    the finished segment's sizes; the sidecar written here is the one `build`
+    would derive from the files (tests/search/test_flush.py), so `sync` finds
+    it right and keeps it. Saves reading, decompressing and unpickling every
+    block of a segment just written.
+    """
+
+    @staticmethod
+    def fields(schema) -> set[str]:
+        return set(sidecar_fields(schema))
+
+    @staticmethod
+    def arrays(fieldobj, terms: list[tuple], lengths: bytes | None, doccount: int) -> dict[str, np.ndarray]:
+        """`terms`: (btext, docnums, weights, values) per term, in order."""
+        post_starts = [0]
+        for _t, docs, _w, _v in terms:
+            post_starts.append(post_starts[-1] + len(docs))
+        ids = np.fromiter(_chain(t[1] for t in terms), np.int64, post_starts[-1])
+        weights = np.fromiter(_chain(t[2] for t in terms), np.float64, post_starts[-1])
+        values = list(_chain(t[3] for t in terms))
+        lens = np.zeros(doccount, np.uint8)
+        if lengths is not None:
+            lens[:] = np.frombuffer(lengths, np.uint8, doccount)
+        return _arrays([t[0] for t in terms], post_starts, ids, weights, values,
+                       type(fieldobj.format) is formats.Characters, lens)
+
+    @staticmethod
+    def write(folder: str, segment_id: str, docs: int, files: list[int], fields: dict) -> None:
+        try:
+            sidecar.write(sidecar.path_for(folder, segment_id),
+                          {"segment": segment_id, "docs": docs, "files": files}, fields)
+        except OSError as e:  # derived data: `sync` derives it from the segment instead
+            log.warning("no sidecar written at flush for %s: %s", segment_id, e)
 
 
 def _occurrences(values: list[bytes], chars: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -132,6 +175,31 @@ def _narrow(arr: np.ndarray) -> np.ndarray:
         if top <= np.iinfo(t).max:
             return arr.astype(t)
     return arr.astype(np.int64)
+
+
+codec.capture_sidecars(FlushCapture)
+
+# A field's arrays in the order _arrays makes them (so a restamped file is the derived one).
+_ARRAY_NAMES = ("keys", "term_bytes", "term_starts", "post_starts", "ids", "occ", "tfs", "pos", "starts", "lens",
+                "lengths")
+
+
+def restamp(path: Path, segment_id: str) -> None:
+    """A sidecar whose segment was renamed (search/merging.py's swap): its arrays under the new id.
+
+    The merge child's flush wrote it for the merge's own segment name; without
+    this it would no longer match its segment and be derived again. One that
+    cannot be read is removed, and `sync` derives it.
+    """
+    try:
+        sc = sidecar.read(path)
+        header = sc.header
+        fields = {fname: {name: getattr(fp, name) for name in _ARRAY_NAMES if getattr(fp, name) is not None}
+                  for fname, fp in sc.fields.items()}
+        sidecar.write(path, {"segment": segment_id, "docs": header["docs"], "files": header["files"]}, fields)
+    except (sidecar.BadSidecar, OSError, KeyError) as e:
+        log.warning("sidecar %s not restamped: %s", path.name, e)
+        path.unlink(missing_ok=True)
 
 
 def write_for(leaf) -> Path | None:

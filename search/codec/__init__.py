@@ -3,8 +3,9 @@
 A Whoosh upgrade that moves them breaks here, in one place, and the tests that
 compare our paths with Whoosh's own say so. read.py reads the whoosh3 format
 whole (posting lists, length columns, a segment's files) and patches a reader;
-write.py replaces the flush that writes a segment's postings with one that
-writes the same bytes at less CPU.
+write.py replaces the flush that writes a segment's postings, and the pool
+filling of add_document, with ones that write the same bytes at less CPU, and
+writes each new segment's sidecar from the postings its flush wrote.
 """
 
 from .read import (
@@ -26,9 +27,16 @@ from .read import (
                    unpickle_value,
                    unpickle_values,
 )
-from .write import WHOOSH_ADD_POSTINGS, add_postings
+from .write import (
+                   WHOOSH_ADD_DOCUMENT,
+                   WHOOSH_ADD_POSTINGS,
+                   WHOOSH_FINALIZE_SEGMENT,
+                   add_document,
+                   add_postings,
+                   capture_sidecars,
+)
 
-__all__ = ["LENGTH_OF_BYTE", "VALUE_HEADER", "WHOOSH_ADD_POSTINGS", "WHOOSH_CACHED_READER", "Block", "RawBlock",
-           "add_postings", "block_values", "blocks", "field_postings", "length_bytes", "live_codec",
+__all__ = ["LENGTH_OF_BYTE", "VALUE_HEADER", "WHOOSH_ADD_DOCUMENT", "WHOOSH_ADD_POSTINGS", "WHOOSH_FINALIZE_SEGMENT", "WHOOSH_CACHED_READER", "Block", "RawBlock",
+           "add_document", "add_postings", "block_values", "capture_sidecars", "blocks", "field_postings", "length_bytes", "live_codec",
            "merge_segments", "segment_fingerprint", "segment_folder", "segment_of_file", "term_matcher",
            "unpickle_value", "unpickle_values"]

@@ -17,6 +17,7 @@ segment's blocks.
 
 from __future__ import annotations
 
+import os
 import zlib
 from array import array
 from hashlib import md5
@@ -28,6 +29,7 @@ from whoosh.codec.base import FieldWriter, OutOfOrderError
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
+    W3Codec,
     W3FieldWriter,
     W3PerDocReader,
     W3TermInfo,
@@ -36,6 +38,8 @@ from whoosh.codec.whoosh3 import (
 from whoosh.filedb.filetables import _lengths as _record_lengths_struct
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.text import utf8encode
+from whoosh.writing import SegmentWriter
 
 WHOOSH_ADD_POSTINGS = FieldWriter.add_postings  # Whoosh's own (tests/search/test_flush.py)
 
@@ -87,12 +91,8 @@ class _TermTable:
             self.tindex.lastkey = self.last
 
 
-def add_postings(self, schema, lengths, items, capture=None):
-    """W3FieldWriter.add_postings, one term at a time.
-
-    `capture(fieldname, fieldobj, terms)` (when given) receives each field's terms
-    as (btext, docnums, weights, values) tuples once the field is written.
-    """
+def add_postings(self, schema, lengths, items):
+    """W3FieldWriter.add_postings, one term at a time."""
     codec = self._codec
     if codec._inlinelimit > 1 or not isinstance(lengths, (W3PerDocReader, type(None))):
         # Inlined lists and the multiprocessing writer's merged length reader: Whoosh's way.
@@ -103,7 +103,10 @@ def add_postings(self, schema, lengths, items, capture=None):
     offset = postfile.tell()  # only this writes to the postings file meanwhile
     terms = _TermTable(self._tindex)
     doccount = lengths.doc_count_all() if lengths is not None else 0
-    lastfield = lasttext = fieldobj = None
+    lastfield = lasttext = fieldobj = lenbytes = None
+    hook = _sidecars
+    wanted = hook.fields(schema) if hook is not None else ()
+    fields = {}
     captured = None
     for (fieldname, btext), group in groupby(items, _term_key):
         if fieldname != lastfield:
@@ -113,13 +116,13 @@ def add_postings(self, schema, lengths, items, capture=None):
                 terms.flush()
                 self.finish_field()
                 if captured is not None:
-                    capture(lastfield, fieldobj, captured)
+                    fields[lastfield] = hook.arrays(fieldobj, captured, lenbytes, doccount)
             fieldobj = schema[fieldname]
             self.start_field(fieldname, fieldobj)
             fieldid = self._fieldid
             fixed = fieldobj.format.fixed_value_size()
             lenbytes = _length_bytes(lengths, fieldname, doccount) if lengths is not None else None
-            captured = [] if capture is not None and capture.wants(fieldname, fieldobj) else None
+            captured = [] if fieldname in wanted else None
             lastfield, lasttext = fieldname, None
         elif btext < lasttext:
             raise OutOfOrderError(f"Term {fieldname}:{lasttext!r} .. {fieldname}:{btext!r}")
@@ -196,7 +199,137 @@ def add_postings(self, schema, lengths, items, capture=None):
         terms.flush()
         self.finish_field()
         if captured is not None:
-            capture(lastfield, fieldobj, captured)
+            fields[lastfield] = hook.arrays(fieldobj, captured, lenbytes, doccount)
+    if hook is not None and lengths is not None:
+        self.lintas_sidecar = (doccount, fields)
+
+
+# -- a document's postings into the pool, a field at a time
+
+def add_document(self, **fields):
+    """SegmentWriter.add_document with each field's postings added to the pool at once.
+
+    Whoosh calls PostingPool.add (type asserts, a size estimate) once per
+    posting; this extends the pool's list by a field's postings, with the same
+    size accounting summed. The pool may spill a run at a field's end rather
+    than mid-field: runs are merged sorted, so the flush sees the same postings.
+    """
+    self._check_state()
+    perdocwriter = self.perdocwriter
+    schema = self.schema
+    docnum = self.docnum
+    pool = self.pool
+
+    docboost = self._doc_boost(fields)
+    fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+    self._check_fields(schema, fieldnames)
+
+    vbytes = None  # Whoosh's spelling postings take the last posting's value
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                items = list(field.index(value))
+                if field.scorable:
+                    length = sum(map(_second, items))
+                if items:
+                    vbytes = items[-1][3]
+                    posts = [(fieldname, tbytes, docnum, weight * fieldboost, vbytes)
+                             for tbytes, _freq, weight, vbytes in items]
+                    _pool_extend(pool, fieldname, posts)
+
+            if field.separate_spelling():
+                spellfield = field.spelling_fieldname(fieldname)
+                for word in field.spellable_words(value):
+                    word = utf8encode(word)[0]
+                    pool.add((spellfield, word, 0, 1, vbytes))
+
+            vformat = field.vector
+            if vformat:
+                vitems = vformat.word_values(value, field.analyzer, mode="index")
+                vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                perdocwriter.add_vector_items(fieldname, field, vitems)
+
+            customval = fields.get("_stored_%s" % fieldname, value)
+            sv = customval if field.stored else None
+            perdocwriter.add_field(fieldname, field, sv, length)
+
+            column = field.column_type
+            if column and customval is not None:
+                cv = field.to_column_value(customval)
+                perdocwriter.add_column_value(fieldname, column, cv)
+    except Exception as ex:
+        perdocwriter.cancel_doc()
+        raise ex
+
+    perdocwriter.finish_doc()
+    self._added = True
+    self.docnum += 1
+
+
+# PostingPool.add's estimate of a posting's memory: 150 bytes + the field name, twice the
+# term's bytes and the value's.
+_POSTING_BYTES = 150
+
+
+def _pool_extend(pool, fieldname: str, posts: list[tuple]) -> None:
+    """PostingPool.add for a list of one field's postings."""
+    pool.fieldnames.add(fieldname)
+    pool.currentsize += (len(posts) * (_POSTING_BYTES + len(fieldname))
+                         + 2 * sum(map(len, map(_second, posts)))
+                         + sum(map(len, filter(None, map(_fifth, posts)))))
+    if pool.currentsize > pool.limit:
+        pool.save()
+    pool.current.extend(posts)
+
+
+_second = itemgetter(1)
+_fifth = itemgetter(4)
+
+WHOOSH_ADD_DOCUMENT = SegmentWriter.add_document
+SegmentWriter.add_document = add_document
+
+
+# -- sidecars from the flush
+
+_sidecars = None  # search/sidecar_build.FlushCapture, once registered
+
+
+def capture_sidecars(hook) -> None:
+    """Have every flush through add_postings hand its sidecar fields' postings to `hook`.
+
+    hook.fields(schema): the fields to capture; hook.arrays(fieldobj, terms,
+    length bytes, doccount): a field's arrays from its (btext, docnums, weights,
+    values) terms; hook.write(folder, segment id, docs, file sizes, fields): once
+    the segment is finished, if its files are plain files.
+    """
+    global _sidecars
+    _sidecars = hook
+
+
+def _finalize_segment(self):
+    """SegmentWriter._finalize_segment, then the sidecar its flush captured."""
+    segment = WHOOSH_FINALIZE_SEGMENT(self)
+    captured = getattr(self.fieldwriter, "lintas_sidecar", None)
+    folder = getattr(self.storage, "folder", None)
+    if captured is not None and _sidecars is not None and folder and not segment.is_compound():
+        doccount, fields = captured
+        if doccount == segment.doc_count_all():
+            sizes = [os.path.getsize(os.path.join(folder, segment.make_filename(ext)))
+                     for ext in (W3Codec.TERMS_EXT, W3Codec.POSTS_EXT)]
+            _sidecars.write(folder, segment.segment_id(), doccount, sizes, dict(sorted(fields.items())))
+    return segment
+
+
+WHOOSH_FINALIZE_SEGMENT = SegmentWriter._finalize_segment
+SegmentWriter._finalize_segment = _finalize_segment
 
 
 W3FieldWriter.add_postings = add_postings

@@ -3,7 +3,7 @@
 The same documents (Persian, Indonesian and English, titles, bodies with
 character spans, names, the Existence `words` field, lsh keywords, dates), an
 update and a delete, go into two real indexes on disk, once through Whoosh's
-FieldWriter.add_postings and once through ours; the second commit leaves a
+add_document and FieldWriter.add_postings and once through ours; the second commit leaves a
 second segment; an optimizing commit (Whoosh's merge at commit) and a background
 merge (codec.merge_segments) merge them. Every segment file is compared byte for byte, position for
 position in the TOC (segment ids are random, so names are not).
@@ -20,21 +20,32 @@ from datetime import date
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
 
-from search import codec, sidecar_build
+from search import codec, sidecar, sidecar_build
 from search.documents import Document
-from search.indexer import Indexer
+from search.indexer import Indexer, to_fields
 from tests.search.test_vectorized import _seed_documents
 
 
 @contextmanager
 def whooshs_own_flush():
-    ours = W3FieldWriter.add_postings
-    W3FieldWriter.add_postings = codec.WHOOSH_ADD_POSTINGS
+    """Whoosh's own add_document, flush and segment finishing, for the span of a with."""
+    ours = [(cls, name, getattr(cls, name)) for cls, name, _ in _WHOOSHS]
+    for cls, name, whooshs in _WHOOSHS:
+        setattr(cls, name, whooshs)
     try:
         yield
     finally:
-        W3FieldWriter.add_postings = ours
+        for cls, name, mine in ours:
+            setattr(cls, name, mine)
+
+
+_WHOOSHS = [(W3FieldWriter, "add_postings", codec.WHOOSH_ADD_POSTINGS),
+            (SegmentWriter, "add_document", codec.WHOOSH_ADD_DOCUMENT),
+            (SegmentWriter, "_finalize_segment", codec.WHOOSH_FINALIZE_SEGMENT)]
 
 
 def _documents() -> list[Document]:
@@ -77,7 +88,7 @@ def built(tmp_path_factory):
     with whooshs_own_flush():
         assert W3FieldWriter.add_postings is codec.WHOOSH_ADD_POSTINGS
         _build(theirs)
-    assert W3FieldWriter.add_postings is codec.add_postings
+    assert W3FieldWriter.add_postings is codec.add_postings and SegmentWriter.add_document is codec.add_document
     _build(ours)
     return theirs, ours
 
@@ -111,14 +122,27 @@ def _optimized(src, dst, whooshs: bool):
     return dst
 
 
+def _derived_sidecar_is_the_flushs(leaf, tmp_path) -> None:
+    """The sidecar the flush wrote (no sync has run) is byte for byte the one derived from the segment."""
+    seg_id = leaf.segment().segment_id()
+    flushed = sidecar.path_for(codec.segment_folder(leaf), seg_id)
+    derived = tmp_path / f"derived-{seg_id}{sidecar.EXT}"
+    sidecar.write(derived, sidecar.expected(leaf), sidecar_build.build(leaf))
+    assert flushed.read_bytes() == derived.read_bytes()
+    assert sidecar.open_checked(leaf) is not None
+
+
 def test_a_merge_at_commit_writes_whooshs_bytes(built, tmp_path):
     theirs = _optimized(built[0], tmp_path / "theirs", whooshs=True)
     ours = _optimized(built[1], tmp_path / "ours", whooshs=False)
     assert ".pst" in _same_files(theirs, ours)
-    assert len(whoosh_index.open_dir(str(ours))._segments()) == 1
+    (leaf,) = _leaves(ours)
+    _derived_sidecar_is_the_flushs(leaf, tmp_path)
+    # Whoosh's own flush captures nothing: that sidecar would be derived by the next sync.
+    assert not sidecar.path_for(theirs, _leaves(theirs)[0].segment().segment_id()).exists()
 
 
-def test_a_background_merge_writes_whooshs_bytes(built):
+def test_a_background_merge_writes_whooshs_bytes(built, tmp_path):
     files = {}
     for src, whooshs in zip(built, (True, False)):
         ix = whoosh_index.open_dir(str(src))
@@ -127,12 +151,43 @@ def test_a_background_merge_writes_whooshs_bytes(built):
         prefix = seg.segment_id()
         names = sorted(n for n in os.listdir(src) if n.startswith(prefix))
         files[whooshs] = {n[len(prefix):]: (src / n).read_bytes() for n in names}
+        if not whooshs:
+            # merging.py's swap renames the files to the index's name and restamps the sidecar.
+            reader = SegmentReader(FileStorage(str(src)), ix.schema, seg)
+            renamed = tmp_path / "MAIN_renamed.sidecar"
+            shutil.copy(src / f"{prefix}{sidecar.EXT}", renamed)
+            sidecar_build.restamp(renamed, "MAIN_renamed")
+            derived = tmp_path / "derived.sidecar"
+            sidecar.write(derived, {**sidecar.expected(reader), "segment": "MAIN_renamed"}, sidecar_build.build(reader))
+            assert renamed.read_bytes() == derived.read_bytes()
+            reader.close()
         for n in names:
             os.unlink(src / n)
+    flushed = files[False].pop(sidecar.EXT)
     assert ".pst" in files[False] and files[True] == files[False]
+    assert flushed[:len(sidecar.MAGIC)] == sidecar.MAGIC
+
+
+def test_every_sidecar_the_flush_wrote_is_the_derived_one(built, tmp_path):
+    """After `Indexer`'s commits (a new segment, a merge of an update and a delete)."""
+    leaves = _leaves(built[1])
+    assert len(leaves) == 2
+    for leaf in leaves:
+        _derived_sidecar_is_the_flushs(leaf, tmp_path)
+    # A plain Whoosh writer's commit, with no sync after it, leaves its sidecar too.
+    copy = shutil.copytree(built[1], tmp_path / "copy")
+    ix = whoosh_index.open_dir(str(copy))
+    w = ix.writer(compound=False)
+    doc = _documents()[7]
+    w.add_document(**to_fields(dataclasses.replace(doc, id="extra"), "id", "d" * 40))
+    w.commit(merge=False)
+    (new,) = [leaf for leaf in _leaves(copy) if leaf.segment().segment_id()
+              not in {x.segment().segment_id() for x in leaves}]
+    _derived_sidecar_is_the_flushs(new, tmp_path)
 
 
 def test_the_sidecars_are_the_same(built):
+    """Derived from Whoosh's files and from ours."""
     for la, lb in zip(_leaves(built[0]), _leaves(built[1])):
         sa, sb = sidecar_build.build(la), sidecar_build.build(lb)
         assert sa.keys() == sb.keys() and sa
