@@ -6,9 +6,13 @@ one, and removes what no segment owns. A merge needs nothing more: Whoosh's
 commit deletes a merged-away segment's files, and the sidecar is one of them
 by its name (search/codec/read.py).
 
-Reading a segment whole costs about as much as Whoosh took to write its
-postings; the work is per field, vectorized over every posting at once, with
-one pickle.loads per VALUE_CHUNK postings' positions instead of one each.
+Most sidecars never need that read: the flush that writes a segment's
+postings (search/codec/write.py) hands them to FlushCapture, which writes the
+sidecar once the segment is finished, so `sync` finds it right and keeps it.
+Reading a segment whole (`build`, for segments written otherwise) costs about
+as much as Whoosh took to write its postings; the work is per field,
+vectorized over every posting at once, with one pickle.loads per VALUE_CHUNK
+postings' positions instead of one each.
 """
 
 from __future__ import annotations
