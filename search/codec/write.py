@@ -10,9 +10,11 @@ merge at commit, Whoosh's multiprocessing workers (forked after this module is
 imported) and codec.merge_segments. The files are byte for byte Whoosh's own
 (tests/search/test_flush.py writes the same documents both ways).
 
-When it is told to, it also hands each flushed field's postings to a capture
-(search/sidecar_build.py), which would otherwise read them back from the
-segment's blocks.
+It also replaces SegmentWriter.add_document, to put each field's postings
+into the pool as one list rather than one PostingPool.add per posting, and
+SegmentWriter._finalize_segment, to write the finished segment's sidecar from
+the postings its flush handed to the capture registered by
+search/sidecar_build.py (which would otherwise read them back from the blocks).
 """
 
 from __future__ import annotations
