@@ -83,11 +83,12 @@ def test_sort_and_date_controls_change_order_and_count(page: Page, reader_url):
     newest = result_ids(page)
     assert newest[0] == "004_0b9ad2877bc8c180" and sorted(newest) == sorted(relevance)
     sort.get_by_role("link", name="Oldest").click()
+    expect(sort.locator('[aria-current="true"]')).to_have_text("Oldest")
     oldest = result_ids(page)
     assert oldest[0] == "001_7096a94d9b5d90fd" and oldest != newest
     page.get_by_label("From").fill("2024-02-01")
     page.get_by_role("button", name="Apply dates").click()
-    expect(page).to_have_url(re.compile(r"from=2024-02-01"))
+    _results_of(page, r"from=2024-02-01")
     assert summary_count(page) < total
     assert result_ids(page)[0] == "002_2e6686a3ccd039ae"  # still oldest first, the older ones gone
     page.get_by_role("link", name="Remove filter: From 2024-02-01").click()
@@ -136,13 +137,22 @@ def test_jalali_dates_and_filter_in_persian_digits(page: Page, reader_url):
     page.goto(f"{reader_url}/?q={q}&collapse=0")
     page.get_by_label("From").fill("۱۴۰۲/۱۱/۲۹")
     page.get_by_role("button", name="Apply dates").click()
+    _results_of(page, r"from=")
     assert sorted(result_ids(page)) == gregorian and FA_003 in gregorian
     expect(page.get_by_role("link", name="Remove filter: From 2024-02-18")).to_be_visible()
     page.goto(f"{reader_url}/?q={q}&collapse=0")
     page.get_by_label("From").fill("1402-11-29")
     page.get_by_label("Calendar").select_option("jalali")
     page.get_by_role("button", name="Apply dates").click()
+    _results_of(page, r"calendar=jalali")
     assert sorted(result_ids(page)) == gregorian
+
+
+def _results_of(page: Page, url_part: str) -> None:
+    """Wait for the page a form submitted (result_ids reads the DOM at once: on a loaded
+    machine it read the page while the browser was still navigating to the next one)."""
+    expect(page).to_have_url(re.compile(url_part))
+    expect(page.locator("#results > .result").first).to_be_visible()
 
 
 def test_typing_offers_completions_in_both_scripts(page: Page, reader_url):
