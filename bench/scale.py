@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,14 +167,12 @@ def cmd_query(args) -> None:
 def _memory() -> dict:
     """RSS and PSS (the process's share of pages it shares, e.g. the index's page cache) in MB."""
     out = {}
-    try:
+    with suppress(OSError):  # no /proc here: the figure is left out
         with open("/proc/self/smaps_rollup") as f:
             for line in f:
                 key, _, rest = line.partition(":")
                 if key in ("Rss", "Pss"):
                     out[key.lower() + "_mb"] = round(int(rest.split()[0]) / 1024, 1)
-    except OSError:
-        pass
     return out
 
 

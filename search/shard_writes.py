@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from . import shard_stats, shards, storage
 from .queue import MAX_PENDING, Op, QueueUnavailable, WriteQueue
-from .writer import WriterThread
+from .writer import WriterThread, run_beside_parent
 
 TASKS_FILE = "tasks.sqlite3"
 PUBLISH_EVERY = 0.5  # seconds between looks for a shard's new commit
@@ -156,23 +155,7 @@ class ShardedWriterThread:
 def main(argv: list[str] | None = None) -> int:
     """`python -m search.shard_writes INDEX_DIR [PARENT_PID]`: the writers `lintas serve` starts
     for a sharded index; they end with their parent."""
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (1, 2):
-        print("usage: python -m search.shard_writes INDEX_DIR [PARENT_PID]", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.WARNING, format="lintas writer: %(levelname)s %(message)s")
-    parent = int(args[1]) if len(args) == 2 else os.getppid()
-    writers = ShardedWriterThread(args[0]).start()
-    try:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    writers.stop()
-    return 0
-
+    return run_beside_parent("search.shard_writes", ShardedWriterThread, argv)
 
 if __name__ == "__main__":
     raise SystemExit(main())

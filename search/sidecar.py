@@ -39,6 +39,7 @@ import threading
 import time
 import weakref
 import zlib
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,10 +193,8 @@ class Sidecar:
 
     def release(self) -> None:
         """Drop this process's mapped pages of the file (the page cache keeps them)."""
-        try:
+        with suppress(AttributeError, OSError, ValueError):  # no madvise here: pages stay mapped
             self.mapped.madvise(mmap.MADV_DONTNEED)
-        except (AttributeError, OSError, ValueError):  # no madvise here: pages stay mapped
-            pass
 
 
 def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:

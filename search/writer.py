@@ -36,7 +36,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from whoosh.reading import SegmentReader
@@ -488,24 +488,27 @@ def _take_over(index_dir: str | Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """`python -m search.writer INDEX_DIR [PARENT_PID]`: the writer process `lintas serve` starts. It
     ends with its parent (a kill -9 of the server leaves no writer behind)."""
+    return run_beside_parent("search.writer", WriterThread, argv)
+
+
+def run_beside_parent(module: str, make_thread, argv: list[str] | None) -> int:
+    """The body of a writer process's main: `make_thread(INDEX_DIR)` started, run until the
+    parent (PARENT_PID, else the process that started this one) is gone, then stopped."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (1, 2):
-        print("usage: python -m search.writer INDEX_DIR [PARENT_PID]", file=sys.stderr)
+        print(f"usage: python -m {module} INDEX_DIR [PARENT_PID]", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="lintas writer: %(levelname)s %(message)s")
     # The parent's pid as it started us: it may be gone before these imports are done.
     parent = int(args[1]) if len(args) == 2 else os.getppid()
-    thread = WriterThread(args[0]).start()
-    try:
+    thread = make_thread(args[0]).start()
+    with suppress(KeyboardInterrupt):  # Ctrl-C in a terminal: stop as when the parent goes
         while os.getppid() == parent:
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
     thread.stop()
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
