@@ -5,6 +5,8 @@
     python bench/scale.py build --docs 100000 --unsharded     # today's build: one index (2 processes)
     python bench/scale.py prepare --docs 100000               # untimed: the indexes `query` reads
     python bench/scale.py query --docs 100000                 # p50/p99 with snippets: one index vs shards
+    python bench/scale.py query --docs 1000000 --shards 4 --sharded-only   # no one index to compare
+    python bench/scale.py serve --docs 1000000 --shards 4     # `lintas serve` on it: HTTP p50/p99, RSS
     python bench/scale.py report                              # the table of everything measured so far
 
 Each build runs in a fresh process and leaves its index under bench/out/scale/ (git-ignored)
@@ -129,14 +131,15 @@ def cmd_query(args) -> None:
     from search.request import SearchRequest
 
     queries = [q.text for q in corpus_mod.load_queries(DATA, args.queries)]
-    one = Path(args.one) if args.one else index_dir("one", args.docs)
-    sharded = Path(args.sharded) if args.sharded else index_dir(f"shards{args.shards}-w2", args.docs)
+    one = None if args.sharded_only else Path(args.one) if args.one else index_dir("one", args.docs)
+    sharded = _sharded(args)
     for d in (one, sharded):
-        if not d.exists():
+        if d is not None and not d.exists():
             raise SystemExit(f"no {d}: run `bench/scale.py build` for it first")
     with cluster.client(workers=2) as client:
-        engines = {"one index": Engine(one), f"{args.shards} shards, in process": Engine(sharded),
-                   f"{args.shards} shards, on 2 Dask workers": Engine(sharded, scheduler=client.scheduler.address)}
+        engines = {"one index": Engine(one)} if one else {}
+        engines.update({f"{args.shards} shards, in process": Engine(sharded),
+                        f"{args.shards} shards, on 2 Dask workers": Engine(sharded, scheduler=client.scheduler.address)})
         for name, engine in engines.items():
             log(f"warm-up: {name}")
             engine.warm_up()
@@ -162,6 +165,46 @@ def cmd_query(args) -> None:
                                                   "partial": partial[name]})
         p = percentiles(values)
         log(f"  {name}: p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms")
+
+
+def _sharded(args) -> Path:
+    return Path(args.sharded) if args.sharded else index_dir(f"shards{args.shards}-w2", args.docs)
+
+
+def cmd_serve(args) -> None:
+    """The real server over the sharded index: every query once (cold), then --clients for
+    --seconds; latency over HTTP with snippets and the memory of all its processes."""
+    from urllib.parse import urlencode
+
+    from bench import http_load
+
+    sharded = _sharded(args)
+    if not sharded.exists():
+        raise SystemExit(f"no {sharded}: run `bench/scale.py build` for it first")
+    queries = [q.text for q in corpus_mod.load_queries(DATA, args.queries)]
+    paths = ["/search?" + urlencode({"q": q, "per_page": 10, "mode": "lexical"}) for q in queries]
+    log(f"serve: lintas serve {sharded}")
+    server = http_load.serve(sharded, ready_timeout=900.0)
+    try:
+        first = http_load.run_load(server.port, paths, 1, duration=None, max_requests=len(paths))
+        cpu0 = http_load.tree_cpu_seconds(server.proc.pid)
+        load = http_load.run_load(server.port, paths, args.clients, duration=args.seconds)
+        cpu = http_load.tree_cpu_seconds(server.proc.pid) - cpu0
+        memory = http_load.memory_kb(server)
+    finally:
+        server.stop()
+    out = {"docs": args.docs, "shards": args.shards, "ready_s": round(server.ready_seconds, 1),
+           "first_pass": {**percentiles(first.latencies_ms), "errors": first.errors},
+           "load": {**percentiles(load.latencies_ms), "clients": args.clients, "req_per_s": round(load.rps, 1),
+                    "errors": load.errors, "cpu_ms_per_request": round(1000 * cpu / max(load.requests, 1), 2)},
+           "rss_mb": round(memory["vmrss_kb"] / 1024, 1), "rss_max_mb": round(memory["rss_max_kb"] / 1024, 1),
+           "pss_mb": round(memory["pss_kb"] / 1024, 1) if memory["pss_kb"] is not None else None,
+           "processes": memory["processes"]}
+    record("serve", f"shards{args.shards} n={args.docs}", out)
+    log(f"  ready in {out['ready_s']} s; first pass p50 {out['first_pass']['p50']:.1f} / p99 "
+        f"{out['first_pass']['p99']:.1f} ms; {args.clients} clients {out['load']['req_per_s']} req/s, p50 "
+        f"{out['load']['p50']:.1f} / p99 {out['load']['p99']:.1f} ms, {load.errors} errors; RSS {out['rss_mb']} MB "
+        f"over {out['processes']} processes (largest {out['rss_max_mb']}), PSS {out['pss_mb']} MB")
 
 
 def _memory() -> dict:
@@ -195,6 +238,15 @@ def cmd_report(_args) -> None:
     print(f"{'query (top 10, snippets)':<44} {'n':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'partial':>7}")
     for key, q in sorted(results.get("query", {}).items()):
         print(f"{key:<44} {q['queries']:>6} {q['p50']:>7.1f} {q['p95']:>7.1f} {q['p99']:>7.1f} {q['partial']:>7}")
+    serves = results.get("serve", {})
+    if serves:
+        print()
+        print(f"{'lintas serve (HTTP, snippets)':<28} {'clients':>7} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'errors':>6} {'RSS MB':>7} {'PSS MB':>7}")
+        for key, v in sorted(serves.items()):
+            ld = v["load"]
+            print(f"{key:<28} {ld['clients']:>7} {ld['req_per_s']:>6.0f} {ld['p50']:>7.1f} {ld['p99']:>7.1f} "
+                  f"{ld['errors']:>6} {v['rss_mb']:>7.0f} {v['pss_mb'] or 0:>7.0f}")
 
 
 def main(argv=None) -> int:
@@ -218,13 +270,22 @@ def main(argv=None) -> int:
     q.add_argument("--runs", type=int, default=2)
     q.add_argument("--one", help="the one index to compare (default: the one `build --unsharded` made)")
     q.add_argument("--sharded", help="the sharded index (default: the one `build --workers 2` made)")
+    q.add_argument("--sharded-only", action="store_true", help="no one index to compare (e.g. at 1M)")
+    v = sub.add_parser("serve", help="`lintas serve` over the sharded index: HTTP latency and server memory")
+    v.add_argument("--docs", type=int, default=100_000)
+    v.add_argument("--shards", type=int, default=SHARDS)
+    v.add_argument("--sharded", help="the sharded index (default: the one `build --workers 2` made)")
+    v.add_argument("--queries", type=int, default=200)
+    v.add_argument("--clients", type=int, default=8)
+    v.add_argument("--seconds", type=float, default=30.0)
     r = sub.add_parser("prepare", help="build the indexes `query` reads, untimed")
     r.add_argument("--docs", type=int, default=100_000)
     r.add_argument("--shards", type=int, default=SHARDS)
     sub.add_parser("report", help="print the table of results.json")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    {"build": cmd_build, "query": cmd_query, "prepare": cmd_prepare, "report": cmd_report}[args.command](args)
+    {"build": cmd_build, "query": cmd_query, "serve": cmd_serve, "prepare": cmd_prepare,
+     "report": cmd_report}[args.command](args)
     return 0
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import threading
 import time
 
+from whoosh.searching import Searcher
+
 from analyzers import LANGS
 
-from . import vectorized
+from . import codec, vectorized
 from .bm25 import doc_frequency
 from .plan import TermCache
 from .ranking import weighting
+from .shards import ShardedIndex
 
 REFRESH_EVERY = 0.2  # seconds between checks for a newer index generation
 
@@ -45,11 +48,9 @@ class SearcherPool:
         elif now - local.checked > REFRESH_EVERY or generation(searcher) < self._newest:
             local.checked = now
             if not searcher.up_to_date():
-                # A fresh searcher, not searcher.refresh(): refresh() reuses the readers of
-                # segments it already has, and Whoosh compares segments by id only, so
-                # deletions in an old segment (updates, deletes) would stay invisible.
-                local.searcher = self._open()
-                searcher.close()
+                # Not searcher.refresh(): Whoosh compares segments by id only, so deletions
+                # in an old segment (updates, deletes) would stay invisible (codec.reopen).
+                local.searcher = self._reopen(searcher)
         opened = generation(local.searcher)
         if opened > self._newest:
             with self._newest_lock:
@@ -58,6 +59,20 @@ class SearcherPool:
 
     def _open(self):
         return self._ix.searcher(weighting=weighting())
+
+    def _reopen(self, old):
+        """A searcher of the newest generation that keeps `old`'s readers of unchanged
+        segments (and what hangs on them: open columns, sidecars, lengths), then closes
+        the rest. A commit adds one small segment: the thread reopens only that one."""
+        reuse = {leaf.segment().segment_id(): leaf for leaf, _ in old.reader().leaf_readers()
+                 if leaf.segment() is not None}
+        if isinstance(self._ix, ShardedIndex):
+            reader = self._ix.reader(reuse)
+        else:
+            reader = codec.reopen(self._ix, reuse)
+        for leaf in reuse.values():
+            leaf.close()
+        return Searcher(reader, fromindex=self._ix, weighting=weighting())
 
     def retrying(self, work):
         """Run `work(searcher)`; once more on a fresh searcher if a commit broke it.

@@ -29,7 +29,7 @@ from pathlib import Path
 from whoosh.reading import EmptyReader, MultiReader
 from whoosh.searching import Searcher
 
-from . import files, storage
+from . import codec, files, storage
 from .errors import BadRequest, IndexVersionMismatch, LintasError
 from .schema import SCHEMA_VERSION, build_schema, changes_since
 
@@ -225,11 +225,12 @@ class ShardedIndex:
     def shard_indexes(self) -> dict[int, object]:
         return dict(self._ix)
 
-    def reader(self):
+    def reader(self, reuse: dict | None = None):
+        """A reader over every open shard; `reuse` as for codec.reopen."""
         gen = self.latest_generation()
         leaves, spans, start = [], [], 0
         for i in sorted(self._ix):
-            r = self._ix[i].reader()
+            r = self._ix[i].reader() if reuse is None else codec.reopen(self._ix[i], reuse, top=False)
             parts = [leaf for leaf, _ in r.leaf_readers()] if r.doc_count_all() else []
             n = sum(p.doc_count_all() for p in parts)
             leaves.extend(parts)

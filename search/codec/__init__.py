@@ -20,6 +20,7 @@ from .read import (
                    length_bytes,
                    live_codec,
                    merge_segments,
+                   reopen,
                    segment_fingerprint,
                    segment_folder,
                    segment_of_file,
@@ -38,5 +39,5 @@ from .write import (
 
 __all__ = ["LENGTH_OF_BYTE", "VALUE_HEADER", "WHOOSH_ADD_DOCUMENT", "WHOOSH_ADD_POSTINGS", "WHOOSH_FINALIZE_SEGMENT", "WHOOSH_CACHED_READER", "Block", "RawBlock",
            "add_document", "add_postings", "block_values", "capture_sidecars", "blocks", "field_postings", "length_bytes", "live_codec",
-           "merge_segments", "segment_fingerprint", "segment_folder", "segment_of_file", "term_matcher",
+           "merge_segments", "reopen", "segment_fingerprint", "segment_folder", "segment_of_file", "term_matcher",
            "unpickle_value", "unpickle_values"]

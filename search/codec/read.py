@@ -5,8 +5,9 @@ arrays, and search/sidecar_build.py reads a whole segment's postings to write
 its sidecar, which Whoosh offers no public way to do; tests/search/test_vectorized.py
 and tests/search/test_sidecar.py (numpy paths against Whoosh's matchers) say
 when a Whoosh upgrade moves what this reads. It also replaces one Whoosh method,
-W3PerDocReader._cached_reader (see there), and writes a merged segment outside
-a commit for search/merging.py.
+W3PerDocReader._cached_reader (see there), writes a merged segment outside
+a commit for search/merging.py, and reopens an index keeping the readers of its
+unchanged segments (reopen).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import NamedTuple
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import _DEF_INDEX_NAME, TOC
-from whoosh.reading import SegmentReader
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import _length_byte_cache
 
@@ -256,3 +257,56 @@ def merge_segments(index_dir: str, schema, segments, indexname: str, limitmb: in
         return writer._finalize_segment()
     finally:
         writer._finish()
+
+
+def reopen(ix, reuse: dict, top: bool = True):
+    """A reader of `ix`'s newest generation that takes from `reuse` (segment id -> open
+    leaf reader; what it takes is popped) the leaves of unchanged segments. `top=False`:
+    the caller uses only the reader's leaves (a sharded index builds its own top reader).
+
+    Whoosh's own `ix.reader(reuse=...)` matches segments by id alone, so a reused
+    segment keeps the deletions it had when opened (an update or delete since stays
+    invisible), and it adds back segments a merge has removed. Here a leaf is reused
+    only if its segment is still in the TOC with as many deletions: Whoosh never
+    undeletes, so an equal count is the same set. Opening a leaf reads its term
+    table's header, ~1 ms a segment, and leaves behind every lazily opened column and
+    derived cache; a server thread after each commit re-opened every segment.
+    """
+    for attempt in range(10):
+        try:
+            return _reopen_once(ix, reuse, top)
+        except OSError:
+            # A commit replaced the TOC or removed files while we read it: try again,
+            # as Whoosh's ix.reader() does.
+            if attempt == 9:
+                raise
+
+
+def _reopen_once(ix, reuse: dict, top: bool):
+    toc = ix._read_toc()
+    segments = list(toc.segments)
+    taken, opened = {}, []
+    for seg in segments:
+        old = reuse.get(seg.segment_id())
+        if (old is not None and not old.is_closed and (len(segments) > 1 or not top)
+                and old.segment().deleted_count() == seg.deleted_count()):
+            taken[seg.segment_id()] = old
+    try:
+        readers = []
+        for seg in segments:
+            leaf = taken.get(seg.segment_id())
+            if leaf is None:
+                leaf = SegmentReader(ix.storage, toc.schema, seg, generation=toc.generation)
+                opened.append(leaf)
+            readers.append(leaf)
+    except BaseException:
+        for leaf in opened:
+            leaf.close()
+        raise
+    for segid in taken:
+        del reuse[segid]
+    if not readers:
+        return EmptyReader(toc.schema)
+    # A lone segment gets a reader of its own: a reused one would report the
+    # generation it was opened at (a SegmentReader is its own top reader then).
+    return readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
