@@ -97,6 +97,9 @@ def similarity(a: str, b: str) -> float:
     return float(np.mean(sa == sb))
 
 
+FILTER_KEYS = 400_000  # band keys of a big segment at most, for BandTable.in_big's filter
+
+
 class BandTable:
     """Band key -> cluster label for the index's small segments, in memory.
 
@@ -111,10 +114,19 @@ class BandTable:
         self.small_docs = small_docs
         self.labels: dict[str, str] = {}
         self.segments: set[str] = set()
+        # A big segment's band keys as sorted 64-bit codes (8 bytes a key): a key not
+        # there needs no term lookup, and nearly every key of a new document is in no big
+        # segment. Looked up through Whoosh's term table, 16 keys in each of two big
+        # segments cost the writer ~1 ms a document. Reading a segment's keys costs ~4 us
+        # a key, once per segment: past FILTER_KEYS (~25k documents, ~1.5 s) a segment
+        # is left to the lookups, so a writer starting on a big archive does not stall.
+        self._big_codes: dict[str, np.ndarray | None] = {}
 
     def refresh(self, reader) -> None:
         """Cover the small segments of `reader`; start over when one covered was merged away."""
         leaves = {leaf.segment().segment_id(): leaf for leaf, _offset in _leaves(reader)}
+        for gone in set(self._big_codes) - set(leaves):
+            del self._big_codes[gone]
         if not self.segments <= set(leaves):
             self.labels.clear()
             self.segments.clear()
@@ -130,6 +142,37 @@ class BandTable:
 
     def covers(self, leaf) -> bool:
         return leaf.doc_count_all() < self.small_docs
+
+    def in_big(self, leaf, keys: list[str]) -> list[str]:
+        """Those of `keys` the big segment `leaf` may hold (all of them when its keys are
+        not of band_keys' form); a segment's files never change, so its codes are kept."""
+        segid = leaf.segment().segment_id()
+        if segid not in self._big_codes:
+            if leaf.doc_count_all() * BANDS > FILTER_KEYS:
+                self._big_codes[segid] = None
+                return keys
+            found = _codes(btext.decode() for btext in leaf.lexicon("lsh"))
+            self._big_codes[segid] = None if found is None else np.sort(found)
+        codes = self._big_codes[segid]
+        wanted = _codes(keys)
+        if codes is None or wanted is None:
+            return keys
+        if not len(codes):
+            return []
+        at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+        return [k for k, hit in zip(keys, codes[at] == wanted) if hit]
+
+
+def _codes(keys) -> np.ndarray | None:
+    """Band keys (band digit, 16 hex digits) as uint64, in order: the band in the top bits.
+    Two keys may share a code (then both are looked up); None for a key of another form."""
+    try:
+        found = [int(k[1:], 16) ^ (int(k[0], 16) << 60) for k in keys]
+    except ValueError:
+        return None
+    if any(c >> 64 for c in found):
+        return None
+    return np.array(found, dtype=np.uint64)
 
 
 def _leaves(reader):
@@ -205,7 +248,7 @@ class Clusterer:
             self._big = [(leaf.column_reader("dup"), leaf) for leaf, _offset in _leaves(self._reader)
                          if not bands.covers(leaf)]
         for column, leaf in self._big:
-            for k in keys:
+            for k in bands.in_big(leaf, keys):
                 if ("lsh", k) not in leaf:
                     continue
                 for docnum in leaf.postings("lsh", k).all_ids():

@@ -115,3 +115,23 @@ def test_signatures_are_datasketchs_minhash(docs):
         assert np.array_equal(sig, m.hashvalues)
     assert dedup.shingles("satu dua") == {b"satu dua"}
     assert dedup.shingles("satu dua tiga empat") == {b"satu dua tiga", b"dua tiga empat"}
+
+
+def test_the_big_segment_filter_keeps_exactly_the_keys_the_segment_holds(tmp_path, docs):
+    Indexer(tmp_path).add_documents(list(docs.values()))
+    leaf = next(leaf for leaf, _ in Engine(tmp_path).searchers.searcher().reader().leaf_readers())
+    held = [b.decode() for b in leaf.lexicon("lsh")][::7]
+    other = dedup.band_keys(dedup.signature(" ".join(f"kata{i} lain sekali" for i in range(60))))
+    bands = dedup.BandTable(small_docs=1)
+    mixed = [*held[:20], *other, *held[20:40]]
+    assert bands.in_big(leaf, mixed) == [*held[:20], *held[20:40]]
+    assert bands.in_big(leaf, other) == []
+    assert bands.in_big(leaf, ["not-a-band-key", held[0]]) == ["not-a-band-key", held[0]]  # looked up as before
+
+
+def test_a_segment_too_big_to_filter_is_looked_up_key_by_key(tmp_path, docs, monkeypatch):
+    Indexer(tmp_path).add_documents(list(docs.values()))
+    leaf = next(leaf for leaf, _ in Engine(tmp_path).searchers.searcher().reader().leaf_readers())
+    monkeypatch.setattr(dedup, "FILTER_KEYS", leaf.doc_count_all() * dedup.BANDS - 1)
+    other = dedup.band_keys(dedup.signature(" ".join(f"kata{i} lain sekali" for i in range(60))))
+    assert dedup.BandTable(small_docs=1).in_big(leaf, other) == other
