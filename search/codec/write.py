@@ -136,6 +136,20 @@ def add_postings(self, schema, lengths, items):
                 continue
             docs, weights, values = docs[skip:], weights[skip:], values[skip:]
         n = len(docs)
+        if n == 1:
+            # Most terms of a live batch's segment are in one document (a few thousand a
+            # commit): the loop below, for one posting, with the same values.
+            block_bytes, total, tminlen, tmaxlen, tmaxw = _one_posting(
+                docs[0], weights[0], values[0], lenbytes, fixed, comp)
+            postfile.write(block_bytes)
+            terms.add(pack_ushort(fieldid) + btext,
+                      _pack_terminfo(False, total, 1, 0 if tminlen is None else length_to_byte(tminlen),
+                                     length_to_byte(tmaxlen), tmaxw, docs[0], docs[0])
+                      + pack_long(offset) + pack_int(len(block_bytes)))
+            offset += len(block_bytes)
+            if captured is not None:
+                captured.append((btext, docs, weights, values))
+            continue
         out = [WHOOSH3_HEADER_MAGIC]
         total = 0
         tmaxw = 0
@@ -204,6 +218,28 @@ def add_postings(self, schema, lengths, items):
             fields[lastfield] = hook.arrays(fieldobj, captured, lenbytes, doccount)
     if hook is not None and lengths is not None:
         self.lintas_sidecar = (doccount, fields)
+
+
+def _one_posting(doc: int, weight: float, value, lenbytes, fixed, comp):
+    """The block list of a term in one document, and its term info's statistics:
+    what add_postings' block loop computes for n == 1 (tests/search/test_flush.py)."""
+    wf = array("f", (weight,))[0]  # as the block's weight array stores it
+    mw = weight if weight > 0 else 0
+    top = lenbytes[doc] if lenbytes is not None else 0
+    maxlen = byte_to_length(top) if top else 0
+    minlen = maxlen if top else None
+    if fixed is None or fixed < 0:
+        mini_v = (value,) if value else ()
+    elif fixed == 0:
+        mini_v = None
+    else:
+        mini_v = value or b""
+    data = dumps(((doc,), None if wf == 1.0 else wf, mini_v), 2)
+    if comp:
+        data = zlib.compress(data, comp)
+    info = dumps((1, doc, mw, comp, length_to_byte(minlen), length_to_byte(maxlen)), 2)
+    block = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(info) + len(data))), info, data))
+    return block, 0 + wf, minlen, maxlen, max(0, mw)
 
 
 # -- a document's postings into the pool, a field at a time
