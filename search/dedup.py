@@ -143,6 +143,17 @@ class BandTable:
     def covers(self, leaf) -> bool:
         return leaf.doc_count_all() < self.small_docs
 
+    def add(self, segid: str, keys: list[tuple[list[str], str]], docs: int) -> None:
+        """Cover a small segment just written from its documents' (band keys, label), in
+        docnum order: what refresh() would read back from it."""
+        if docs >= self.small_docs:
+            return
+        labels = self.labels
+        for band, label in keys:
+            for k in band:
+                labels.setdefault(k, label)
+        self.segments.add(segid)
+
     def in_big(self, leaf, keys: list[str]) -> list[str]:
         """Those of `keys` the big segment `leaf` may hold (all of them when its keys are
         not of band_keys' form); a segment's files never change, so its codes are kept."""

@@ -212,23 +212,31 @@ class IndexWriter:
         before = _segment_ids(reader)
         self._bands.refresh(reader)
         clusterer = dedup.Clusterer(reader, self._bands)
+        keys = []  # (band keys, label) of each document put, in docnum order
         try:
             for doc_id, op in last.items():
                 if op.kind == "delete":
                     writer.delete_by_term("id", doc_id)
                 else:
-                    writer.update_document(**_fields(op.doc, clusterer))
+                    fields = _fields(op.doc, clusterer)
+                    keys.append((fields.get("lsh", "").split(), fields["dup"]))
+                    writer.update_document(**fields)
         except BaseException:
             writer.cancel()
             raise
         finally:
             clusterer.close()
+        own = writer.newsegment.segment_id()
         writer.commit(mergetype=self._swap_merged if self.background_merges else merge_live)
         sidecar_build.sync(self.index_dir)
         # Derived, like the sidecars: a failure leaves the workers to build the layer themselves.
         try:
             with ix.reader() as fresh:
-                xtables.save_layers(self.index_dir, fresh, _segment_ids(fresh) - before)
+                new = _segment_ids(fresh) - before
+                if own in new:
+                    # The band table learns this batch's keys as given, not by reading them back.
+                    self._bands.add(own, keys, len(keys))
+                xtables.save_layers(self.index_dir, fresh, new)
                 if self.background_merges and self._merge is None:
                     small = [leaf.segment() for leaf, _ in fresh.leaf_readers()
                              if leaf.doc_count_all() < SMALL_SEGMENT_DOCS]

@@ -93,7 +93,12 @@ def test_http_writer_batches_join_clusters_in_small_and_big_segments(tmp_path, d
                Op("put", "fresh-copy", replace(fresh, id="fresh-copy", text=fresh.text + " Foto: dokumentasi."))):
         WriteQueue(tmp_path).enqueue([op])
         writer.apply_batch()  # a commit (a small segment) per document
-    assert len(writer._bands.segments) == 2  # the first two writer segments, refreshed before the third
+    # Each writer segment is covered as it is committed, from its own documents' keys:
+    # the same table as reading the segments back.
+    assert len(writer._bands.segments) == 3
+    read_back = dedup.BandTable(small_docs=len(originals))
+    read_back.refresh(Engine(tmp_path).searchers.searcher().reader())
+    assert read_back.segments == writer._bands.segments and read_back.labels == writer._bands.labels
     labels = dup_labels(tmp_path)
     assert labels[COPY_ID] == labels[ORIGINAL]  # found in the big segment
     assert labels["fresh-copy"] == labels["fresh"] != labels[ORIGINAL]  # found in the band table
