@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+from contextlib import suppress
 
 import click
 from waitress import create_server
@@ -37,6 +38,13 @@ MAX_REQUEST_LINE = 256 * 1024
 # Seconds a worker's fallback writer thread waits before trying the writer lock,
 # so that the dedicated writer process (started first) normally holds it.
 WRITER_GRACE = 5.0
+
+# How much nicer than the writer process the search workers run (LINTAS_WORKER_NICE).
+# Under a write stream beside saturating searches, equal shares leave the writer about
+# half a core when it needs a little more, and the queue grows (a posted article took
+# 11-21 s to show, p50). At nice 2 one run showed articles in 1.5 s (p50) but searched
+# at 40 % of idle, the next 10.8 s: too mixed to make it the default (README).
+WORKER_NICE = 0
 
 
 def default_workers() -> int:
@@ -232,6 +240,7 @@ def _serve_gunicorn(host: str, port: int, config: dict, workers: int, threads: i
 def _worker_app(config: dict):
     """The Flask app of one gunicorn worker, with its own Engine warming up in a thread
     and a writer thread that writes if this worker wins the index's writer lock."""
+    _be_nicer()  # before any thread of the worker starts: threads inherit it
     app = create_app(config)
     start_writer(app)
     try:
@@ -240,6 +249,17 @@ def _worker_app(config: dict):
     except IndexNotFound:
         pass  # /health says 503; the first request after `lintas index` opens it
     return app
+
+
+def _be_nicer() -> None:
+    try:
+        step = int(os.environ.get("LINTAS_WORKER_NICE", WORKER_NICE))
+    except ValueError:
+        step = WORKER_NICE
+    # A platform or sandbox that refuses: the workers keep the writer's priority.
+    if step > 0 and hasattr(os, "nice"):
+        with suppress(OSError):
+            os.nice(step)
 
 
 def _listen(host: str, port: int) -> list[socket.socket]:
