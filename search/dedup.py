@@ -143,10 +143,10 @@ class BandTable:
     def covers(self, leaf) -> bool:
         return leaf.doc_count_all() < self.small_docs
 
-    def add(self, segid: str, keys: list[tuple[list[str], str]], docs: int) -> None:
+    def add(self, segid: str, keys: list[tuple[list[str], str]]) -> None:
         """Cover a small segment just written from its documents' (band keys, label), in
         docnum order: what refresh() would read back from it."""
-        if docs >= self.small_docs:
+        if len(keys) >= self.small_docs:
             return
         labels = self.labels
         for band, label in keys:

@@ -235,7 +235,7 @@ class IndexWriter:
                 new = _segment_ids(fresh) - before
                 if own in new:
                     # The band table learns this batch's keys as given, not by reading them back.
-                    self._bands.add(own, keys, len(keys))
+                    self._bands.add(own, keys)
                 xtables.save_layers(self.index_dir, fresh, new)
                 if self.background_merges and self._merge is None:
                     small = [leaf.segment() for leaf, _ in fresh.leaf_readers()
