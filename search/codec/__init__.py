@@ -4,7 +4,7 @@ A Whoosh upgrade that moves them breaks here, in one place, and the tests that
 compare our paths with Whoosh's own say so. read.py reads the whoosh3 format
 whole (posting lists, length columns, a segment's files) and patches a reader;
 write.py replaces the flush that writes a segment's postings, and the pool
-filling of add_document, with ones that write the same bytes at less CPU, and
+filling of add_document and of a merge, with ones that write the same bytes at less CPU, and
 writes each new segment's sidecar from the postings its flush wrote.
 """
 
@@ -19,6 +19,7 @@ from .read import (
                    field_postings,
                    length_bytes,
                    live_codec,
+                   merge_postings,
                    merge_segments,
                    reopen,
                    segment_fingerprint,
@@ -31,13 +32,14 @@ from .read import (
 from .write import (
                    WHOOSH_ADD_DOCUMENT,
                    WHOOSH_ADD_POSTINGS,
+                   WHOOSH_ADD_POSTINGS_TO_POOL,
                    WHOOSH_FINALIZE_SEGMENT,
                    add_document,
                    add_postings,
                    capture_sidecars,
 )
 
-__all__ = ["LENGTH_OF_BYTE", "VALUE_HEADER", "WHOOSH_ADD_DOCUMENT", "WHOOSH_ADD_POSTINGS", "WHOOSH_FINALIZE_SEGMENT", "WHOOSH_CACHED_READER", "Block", "RawBlock",
+__all__ = ["LENGTH_OF_BYTE", "VALUE_HEADER", "WHOOSH_ADD_DOCUMENT", "WHOOSH_ADD_POSTINGS", "WHOOSH_ADD_POSTINGS_TO_POOL", "WHOOSH_FINALIZE_SEGMENT", "WHOOSH_CACHED_READER", "Block", "RawBlock",
            "add_document", "add_postings", "block_values", "capture_sidecars", "blocks", "field_postings", "length_bytes", "live_codec",
-           "merge_segments", "reopen", "segment_fingerprint", "segment_folder", "segment_of_file", "term_matcher",
+           "merge_postings", "merge_segments", "reopen", "segment_fingerprint", "segment_folder", "segment_of_file", "term_matcher",
            "unpickle_value", "unpickle_values"]

@@ -11,7 +11,9 @@ imported) and codec.merge_segments. The files are byte for byte Whoosh's own
 (tests/search/test_flush.py writes the same documents both ways).
 
 It also replaces SegmentWriter.add_document, to put each field's postings
-into the pool as one list rather than one PostingPool.add per posting, and
+into the pool as one list rather than one PostingPool.add per posting,
+SegmentWriter.add_postings_to_pool, to read a merged segment's postings whole
+(codec.merge_postings) rather than a term lookup and a matcher per term, and
 SegmentWriter._finalize_segment, to write the finished segment's sidecar from
 the postings its flush handed to the capture registered by
 search/sidecar_build.py (which would otherwise read them back from the blocks).
@@ -41,7 +43,10 @@ from whoosh.filedb.filetables import _lengths as _record_lengths_struct
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.text import utf8encode
+from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
+
+from .read import merge_postings
 
 WHOOSH_ADD_POSTINGS = FieldWriter.add_postings  # Whoosh's own (tests/search/test_flush.py)
 
@@ -333,6 +338,23 @@ _fifth = itemgetter(4)
 
 WHOOSH_ADD_DOCUMENT = SegmentWriter.add_document
 SegmentWriter.add_document = add_document
+
+
+# -- a merged segment's postings into the pool, a term at a time
+
+def add_postings_to_pool(self, reader, startdoc, docmap):
+    """SegmentWriter.add_postings_to_pool (a merge's, for each segment it reads),
+    with the segment read whole by codec.merge_postings instead of term lookup
+    by term lookup and PostingPool.add by PostingPool.add."""
+    if not isinstance(reader, SegmentReader) or not hasattr(reader._terms, "_tindex"):
+        return WHOOSH_ADD_POSTINGS_TO_POOL(self, reader, startdoc, docmap)
+    pool = self.pool
+    for fieldname, posts in merge_postings(reader, self.schema, startdoc, docmap):
+        _pool_extend(pool, fieldname, posts)
+
+
+WHOOSH_ADD_POSTINGS_TO_POOL = SegmentWriter.add_postings_to_pool
+SegmentWriter.add_postings_to_pool = add_postings_to_pool
 
 
 # -- sidecars from the flush

@@ -32,7 +32,7 @@ from tests.search.test_vectorized import _seed_documents
 
 @contextmanager
 def whooshs_own_flush():
-    """Whoosh's own add_document, flush and segment finishing, for the span of a with."""
+    """Whoosh's own add_document, merge reading, flush and segment finishing, for the span of a with."""
     ours = [(cls, name, getattr(cls, name)) for cls, name, _ in _WHOOSHS]
     for cls, name, whooshs in _WHOOSHS:
         setattr(cls, name, whooshs)
@@ -45,6 +45,7 @@ def whooshs_own_flush():
 
 _WHOOSHS = [(W3FieldWriter, "add_postings", codec.WHOOSH_ADD_POSTINGS),
             (SegmentWriter, "add_document", codec.WHOOSH_ADD_DOCUMENT),
+            (SegmentWriter, "add_postings_to_pool", codec.WHOOSH_ADD_POSTINGS_TO_POOL),
             (SegmentWriter, "_finalize_segment", codec.WHOOSH_FINALIZE_SEGMENT)]
 
 
