@@ -160,6 +160,24 @@ class FieldPostings:
             self.found[btext] = i
         return i
 
+    def with_prefix(self, prefix: bytes) -> list[bytes]:
+        """Every term of the field that starts with `prefix` (not empty), in order."""
+        if not prefix:
+            raise ValueError("an empty prefix")
+        key = prefix[:KEY_BYTES]
+        lo = int(np.searchsorted(self.keys, np.bytes_(key)))
+        # No UTF-8 text has a 0xff byte: every key with the prefix sorts before this one.
+        hi = int(np.searchsorted(self.keys, np.bytes_(key + b"\xff"))) if len(key) < KEY_BYTES else len(self.keys)
+        if lo >= hi:
+            return []
+        starts = self.term_starts[lo:hi + 1].tolist()
+        blob = self.term_bytes[starts[0]:starts[-1]].tobytes()
+        base = starts[0]
+        terms = [blob[a - base:b - base] for a, b in zip(starts, starts[1:])]
+        if len(prefix) > KEY_BYTES:
+            terms = [t for t in terms if t.startswith(prefix)]
+        return terms
+
     def _search(self, btext: bytes) -> int:
         key = np.bytes_(btext[:KEY_BYTES])
         i = int(np.searchsorted(self.keys, key))

@@ -8,6 +8,7 @@ not the stem hubung).
 from __future__ import annotations
 
 from .bm25 import doc_frequency
+from .fuzzy import terms_within
 from .query import plain_words
 from .respell import term, unknown
 from .schema import body_field
@@ -41,7 +42,7 @@ def suggest(searcher, exists, text: str, langs) -> str | None:
                 if len(t) < 4:
                     continue
                 field = body_field(lang)
-                for cand in reader.terms_within(field, t, _max_dist(t), prefix=1):
+                for cand in terms_within(reader, field, t, _max_dist(t), prefix=1):
                     candidates.append((doc_frequency(reader, field, cand), field, cand))
         if not candidates:
             out.append(word)
