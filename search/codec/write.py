@@ -40,10 +40,10 @@ from whoosh.codec.whoosh3 import (
     _lenfield,
 )
 from whoosh.filedb.filetables import _lengths as _record_lengths_struct
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.text import utf8encode
-from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from .read import merge_postings
