@@ -22,7 +22,8 @@ commit time, not as soon as anything waits: the commit's cost (per distinct term
 and each search worker's refresh after it) is then shared by a second's documents.
 
 Commits do not merge segments (Whoosh's default merges small segments on every
-commit: 0.5-2 s each on a live index) until MAX_SEGMENTS small ones exist. Then the
+commit: 0.5-2 s each on a live index) until MAX_SEGMENTS small ones exist (or
+TIER_WIDTH of what such merges made: merge_candidates). Then the
 server's writer merges those in a child process and swaps the result in at a later
 commit (search/merging.py: merging 24 batches of 50 took 16 CPU s, which every
 document posted meanwhile waited for when it ran inside a commit); a CLI run, which
@@ -70,9 +71,18 @@ CHECKPOINT_EVERY = 2.0
 # have before a commit merges them into one. Big segments (a bulk `lintas index`)
 # are never merged here: Whoosh's MERGE_SMALL did, and one such commit on a 10k
 # index took 18 s (137 CPU ms per document of its batch) while the writer fell behind.
-# Merging is as dear as indexing (12 s for 600 documents in 12 segments), hence 24.
+# Merging cost as much as indexing (Whoosh's: 12 s for 600 documents in 12 segments;
+# codec.merge_postings: 6.8 CPU s for 1,200 in 24), hence 24.
 MAX_SEGMENTS = 24
 SMALL_SEGMENT_DOCS = 1000
+# What those merges make (~1,200 documents) is merged again, TIER_WIDTH at a time, while
+# under TIER_CEILING documents: a server that ingests for months then adds one segment
+# per ~10k documents it took in, not one per 1,200 (each costs every query ~0.06 ms, 2.7 %
+# of a query at 10k). Bulk segments (`lintas index` commits ~10k documents a process)
+# are above the ceiling and stay as they are; each level of merging costs ~5.6 CPU ms a
+# document, in the merge's own process.
+TIER_WIDTH = 8
+TIER_CEILING = 8_000
 SEND_CHUNK = 500  # documents per task when `lintas index` goes through a server's queue
 
 log = logging.getLogger("lintas.writer")
@@ -238,10 +248,10 @@ class IndexWriter:
                     self._bands.add(own, keys)
                 xtables.save_layers(self.index_dir, fresh, new)
                 if self.background_merges and self._merge is None:
-                    small = [leaf.segment() for leaf, _ in fresh.leaf_readers()
-                             if leaf.doc_count_all() < SMALL_SEGMENT_DOCS]
-                    if len(small) >= self.max_segments:
-                        self._merge = merging.Merge(self.index_dir, fresh.schema, small)
+                    chosen = merge_candidates([leaf.segment() for leaf, _ in fresh.leaf_readers()],
+                                              self.max_segments)
+                    if chosen:
+                        self._merge = merging.Merge(self.index_dir, fresh.schema, chosen)
         except Exception:  # noqa: BLE001 - never a failed batch for a derived file or a merge
             log.exception("after a commit: no cross-script layer stored, or no merge started")
 
@@ -279,6 +289,17 @@ class IndexWriter:
                 log.exception("op %d (%s %s) failed", p.seq, p.op.kind, p.op.doc_id)
                 failures.append((p.task, p.op.doc_id, f"{type(e).__name__}: could not be indexed"))
         return failures
+
+
+def merge_candidates(segments: list, max_small: int = MAX_SEGMENTS) -> list:
+    """The segments the server's writer merges next, in index order ([] for none): every
+    small one once there are `max_small`, else the first TIER_WIDTH between
+    SMALL_SEGMENT_DOCS and TIER_CEILING documents once there are that many."""
+    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT_DOCS]
+    if len(small) >= max_small:
+        return small
+    middle = [seg for seg in segments if SMALL_SEGMENT_DOCS <= seg.doc_count_all() < TIER_CEILING]
+    return middle[:TIER_WIDTH] if len(middle) >= TIER_WIDTH else []
 
 
 def merge_live(writer, segments):

@@ -10,7 +10,8 @@ from search import codec, merging, storage
 from search.documents import Document
 from search.indexer import Indexer
 from search.queue import Op, WriteQueue
-from search.writer import IndexWriter
+from search import writer as writer_mod
+from search.writer import MAX_SEGMENTS, TIER_WIDTH, IndexWriter, merge_candidates
 
 
 def _put(i: int, text: str = "") -> Op:
@@ -105,3 +106,56 @@ def test_a_merge_whose_files_are_gone_is_dropped_and_its_sources_kept(tmp_path):
         writer.close()
     with storage.open_index(tmp_path).searcher() as s:
         assert sorted(f["id"] for f in s.reader().all_stored_fields()) == ["a", "w1", "w2", "w3"]
+
+
+class _Seg:
+    def __init__(self, n: int):
+        self.n = n
+
+    def doc_count_all(self) -> int:
+        return self.n
+
+
+def test_merge_candidates_small_first_then_the_middle_tier_never_bulk():
+    bulk = [_Seg(10_000), _Seg(9_600)]  # `lintas index` commits: above the ceiling
+    batches = [_Seg(50) for _ in range(MAX_SEGMENTS)]
+    assert merge_candidates(bulk + batches[:-1]) == []
+    assert merge_candidates(bulk + batches) == batches
+    merged = [_Seg(1_200) for _ in range(TIER_WIDTH)]
+    assert merge_candidates(bulk + merged[:-1] + batches[:3]) == []
+    assert merge_candidates(bulk + merged + batches[:3]) == merged
+    assert merge_candidates(bulk + merged + [_Seg(1_200)]) == merged  # the first TIER_WIDTH, in index order
+    assert merge_candidates(bulk * 20) == []
+
+
+def test_a_long_stream_keeps_the_segment_count_bounded(tmp_path, monkeypatch):
+    """Batch after batch, merge after merge: the small ones merge, what they made merges
+    again, the bulk segment stays, and every document is there once."""
+    monkeypatch.setattr(writer_mod, "SMALL_SEGMENT_DOCS", 2)
+    monkeypatch.setattr(writer_mod, "TIER_WIDTH", 2)
+    monkeypatch.setattr(writer_mod, "TIER_CEILING", 10)
+    Indexer(tmp_path).add_documents([Document(id=f"b{i}", lang="id", title="Awal", text=f"Berita {i}.")
+                                     for i in range(12)])
+    bulk = {s.segment_id() for s in storage.open_index(tmp_path)._segments()}
+    writer = IndexWriter(tmp_path, background_merges=True)
+    writer.max_segments = 3
+    writer.start()
+    counts = []
+    try:
+        for n in range(24):
+            _commit(writer, [_put(n)])
+            deadline = time.monotonic() + 60
+            while writer._merge is not None and writer._merge.finished() is False:
+                assert time.monotonic() < deadline, "merge did not finish"
+                time.sleep(0.02)
+            counts.append(len(storage.open_index(tmp_path)._segments()))
+    finally:
+        writer.close()
+    segments = storage.open_index(tmp_path)._segments()
+    assert bulk <= {s.segment_id() for s in segments}  # never merged
+    sizes = sorted(s.doc_count_all() for s in segments)
+    assert max(counts) <= 1 + 3 + 2 + 2  # bulk, small ones, the middle tier, merged past it
+    assert len([n for n in sizes if n >= 10]) == 2, sizes  # the bulk one, and merges of merges past the tier
+    with storage.open_index(tmp_path).searcher() as s:
+        ids = sorted(f["id"] for f in s.reader().all_stored_fields())
+    assert ids == sorted([f"b{i}" for i in range(12)] + [f"w{n}" for n in range(24)])
