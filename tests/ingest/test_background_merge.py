@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 
 from search import codec, merging, storage
+from search import writer as writer_mod
 from search.documents import Document
 from search.indexer import Indexer
 from search.queue import Op, WriteQueue
-from search import writer as writer_mod
 from search.writer import MAX_SEGMENTS, TIER_WIDTH, IndexWriter, merge_candidates
 
 
