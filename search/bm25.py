@@ -28,6 +28,7 @@ from math import log
 
 from whoosh import scoring
 
+from . import sidecar
 from .schema import field_lang
 
 
@@ -113,9 +114,24 @@ def doc_frequency(searcher, fieldname: str, text) -> int:
         key = (segment.segment_id(), fieldname, text)
         df = _segment_df.get(key)
         if df is None:
-            df = leaf.doc_frequency(fieldname, text)
+            df = _leaf_df(leaf, fieldname, text)
             if len(_segment_df) >= SEGMENT_DF_TERMS:
                 _segment_df.clear()
             _segment_df[key] = df
         total += df
     return total
+
+
+def _leaf_df(leaf, fieldname: str, text) -> int:
+    """One segment's document frequency: from its sidecar's term directory when the
+    field has one (its list's length is Whoosh's doc frequency: both count the
+    postings as written), else Whoosh's term table. A Whoosh lookup cost ~100 us
+    at 100k documents (a hash, seeks and reads), and a query's new word is looked
+    up in every field of its languages in every segment."""
+    found = sidecar.of(leaf)
+    fp = found.fields.get(fieldname) if found is not None else None
+    if fp is None:
+        return leaf.doc_frequency(fieldname, text)
+    btext = text if isinstance(text, bytes) else leaf.schema[fieldname].to_bytes(text)
+    t = fp.find(btext)
+    return 0 if t < 0 else int(fp.post_starts[t + 1] - fp.post_starts[t])

@@ -221,3 +221,21 @@ def test_a_merge_removes_the_old_sidecars(copy):
     assert sidecar_build.sync(copy).removed == [orphan.name]
     res = Engine(copy).search(SearchRequest(q=_seed_documents()[0].text.split()[2], per_page=5))
     assert res.total > 0
+
+
+def test_document_frequencies_from_the_sidecar_are_whooshs(index_dir):
+    from search import bm25
+
+    checked = 0
+    for leaf in _leaves(index_dir):
+        assert sidecar.of(leaf) is not None
+        for fieldname in ("body_id", "body_fa", "title_id"):
+            terms = list(leaf.lexicon(fieldname))
+            for btext in terms:
+                assert bm25._leaf_df(leaf, fieldname, btext) == leaf.doc_frequency(fieldname, btext)
+                assert bm25._leaf_df(leaf, fieldname, btext.decode()) == leaf.doc_frequency(fieldname, btext)
+                checked += 1
+            assert bm25._leaf_df(leaf, fieldname, "zzqxnotaword") == 0
+        # Fields the sidecar does not hold: Whoosh's own.
+        assert bm25._leaf_df(leaf, "lang", "id") == leaf.doc_frequency("lang", "id")
+    assert checked > 1000
