@@ -199,11 +199,11 @@ def _pss_kb(pid: int) -> int | None:
 
 def serve(index: str | Path, workers: int | None = None, threads: int | None = None,
           ready_timeout: float = 180.0) -> LintasServer:
-    """`lintas serve` on a free port (bench/serving.py), once its engine answers /health;
-    `ready_seconds` says how long that took."""
+    """`lintas serve` on a free port (bench/serving.py), once its engine answers /health
+    and its workers say they are warm; `ready_seconds` and `warm_seconds` say when."""
     server = LintasServer(index, workers=workers, threads=threads)
     try:
-        server.wait_ready(timeout=ready_timeout)
+        server.wait_ready(timeout=ready_timeout, warm=True)
     except (RuntimeError, TimeoutError):
         server.stop()
         raise

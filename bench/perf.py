@@ -198,9 +198,11 @@ class Bench:
         try:
             port = server.port
             res["startup_s"] = server.ready_seconds
+            res["warm_s"] = server.warm_seconds
             # Every figure is over the server's process tree (a gunicorn master and its workers).
             res["rss_startup_kb"] = http_load.memory_kb(server)["vmrss_kb"]
-            log(f"http n={size}: server up in {server.ready_seconds:.1f} s; warm-up")
+            log(f"http n={size}: server up in {server.ready_seconds:.1f} s, warm in {server.warm_seconds:.1f} s; "
+                "warm-up")
             # Warm-up: every query once, so caches and lazy imports (Hazm) are loaded.
             http_load.run_load(port, paths, 2, duration=self.args.http_duration * 3, max_requests=len(paths))
             for clients in self.args.http_clients:

@@ -194,6 +194,7 @@ def cmd_serve(args) -> None:
     finally:
         server.stop()
     out = {"docs": args.docs, "shards": args.shards, "ready_s": round(server.ready_seconds, 1),
+           "warm_s": round(server.warm_seconds, 1),
            "first_pass": {**percentiles(first.latencies_ms), "errors": first.errors},
            "load": {**percentiles(load.latencies_ms), "clients": args.clients, "req_per_s": round(load.rps, 1),
                     "errors": load.errors, "cpu_ms_per_request": round(1000 * cpu / max(load.requests, 1), 2)},

@@ -10,6 +10,7 @@ fill a pipe and stall the server; `stop()` returns what it wrote.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import queue
 import re
@@ -63,6 +64,7 @@ class LintasServer:
             argv += ["--threads", str(threads)]
         self.started = time.perf_counter()
         self.ready_seconds: float | None = None  # set by wait_ready()
+        self.warm_seconds: float | None = None  # set by wait_ready(warm=True)
         # Its own session: a last-resort kill reaches the workers too, and nothing else.
         self.proc = subprocess.Popen(argv, cwd=ROOT, env=environment(), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -89,24 +91,33 @@ class LintasServer:
         self.port = int(match["port"])
         self.url = f"http://{HOST}:{self.port}"
 
-    def wait_ready(self, path: str = "/health", timeout: float = 180.0) -> float:
-        """Wait until `path` answers 200; seconds since the process started."""
+    def wait_ready(self, path: str = "/health", timeout: float = 180.0, warm: bool = False) -> float:
+        """Wait until `path` answers 200 (with `warm`: until /health says warm 8 times in a
+        row, whichever worker answers); seconds since the process started."""
         deadline = time.perf_counter() + timeout
+        in_a_row = 0
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"lintas serve exited with {self.proc.returncode}: {self.log()[-2000:]}")
             try:
                 conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
                 conn.request("GET", path)
-                status = conn.getresponse().status
+                response = conn.getresponse()
+                body = response.read()
                 conn.close()
-                if status == 200:
-                    self.ready_seconds = time.perf_counter() - self.started
-                    return self.ready_seconds
-            except OSError:
+                if response.status == 200:
+                    if self.ready_seconds is None:
+                        self.ready_seconds = time.perf_counter() - self.started
+                    if not warm:
+                        return self.ready_seconds
+                    in_a_row = in_a_row + 1 if json.loads(body).get("warm") else 0
+                    if in_a_row >= 8:
+                        self.warm_seconds = time.perf_counter() - self.started
+                        return self.ready_seconds
+            except (OSError, ValueError):
                 pass
             time.sleep(0.1)
-        raise TimeoutError(f"{self.url}{path} not 200 after {timeout:.0f} s")
+        raise TimeoutError(f"{self.url}{path} not 200{' and warm' if warm else ''} after {timeout:.0f} s")
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 15.0) -> str:
         """Send `sig` (SIGINT: what Ctrl+C sends) and wait; kill the whole group if it hangs.

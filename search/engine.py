@@ -62,18 +62,23 @@ class Engine:
         # Cross-script key tables, one per index generation, shared by the threads.
         self._xtables: tuple[int, xscript.Tables] | None = None
         self._xtables_lock = threading.Lock()
+        # Set once warm_up has loaded what first queries wait for (/health says so).
+        self.warm = threading.Event()
 
     # -- public API
 
     def warm_up(self) -> None:
         """Load what the first query would otherwise wait for (Persian lexicon, searcher,
-        the completion table)."""
-        for lang in LANGS:
-            list(self._ix.schema[body_field(lang)].analyzer("ایران hubungan relations"))
-        searcher = self.searchers.searcher()
-        completions.table(searcher.reader())
-        self._xscript_tables(searcher)
-        self.dense.unavailable()  # loads the model when the index has vectors
+        the completion table); then `warm` is set, whether or not a part failed."""
+        try:
+            for lang in LANGS:
+                list(self._ix.schema[body_field(lang)].analyzer("ایران hubungan relations"))
+            searcher = self.searchers.searcher()
+            completions.table(searcher.reader())
+            self._xscript_tables(searcher)
+            self.dense.unavailable()  # loads the model when the index has vectors
+        finally:
+            self.warm.set()
 
     def count(self) -> int:
         return self.searchers.searcher().doc_count()

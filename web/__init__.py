@@ -83,6 +83,8 @@ def engine_for(app: Flask) -> Engine:
                 # SCHEDULER (`lintas serve --scheduler`): a sharded index's shards searched by Dask workers.
                 engine = Engine(app.config["INDEX_DIR"], scheduler=app.config.get("SCHEDULER"))
                 app.extensions[_ENGINE] = engine
+                if app.config.get("WARM_UP"):  # lintas serve: load what first queries wait for
+                    threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()
     return engine
 
 

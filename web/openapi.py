@@ -365,6 +365,10 @@ SPEC = {
                 "properties": {
                     "ok": {"type": "boolean", "enum": [True]},
                     "documents": {"type": "integer"},
+                    "warm": {"type": "boolean",
+                             "description": "The answering worker has loaded the tables its first queries "
+                                            "would wait for (lexicon, completions, cross-script names, "
+                                            "model): until then they are slower, not wrong"},
                     "shards": {
                         "type": "array",
                         "description": "A sharded index only: every shard, whether it is open, and its "

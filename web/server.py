@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from contextlib import suppress
 
 import click
@@ -102,7 +101,9 @@ def serve(host: str, port: int, config: dict, workers: int | None, threads: int)
     # A sharded index: one writer per shard, in that one process (search/shard_writes.py).
     module = "search.shard_writes" if is_sharded(config["INDEX_DIR"]) else "search.writer"
     writer = subprocess.Popen([sys.executable, "-m", module, config["INDEX_DIR"], str(master_pid)])
-    config = {**config, "WRITER_GRACE": WRITER_GRACE}
+    # WARM_UP: each worker's Engine loads its tables in a thread as soon as it opens
+    # (web.engine_for), also when the index is built after the server started.
+    config = {**config, "WRITER_GRACE": WRITER_GRACE, "WARM_UP": True}
     try:
         if workers == 1:
             _serve_waitress(host, port, config, threads)
@@ -121,10 +122,7 @@ def _serve_waitress(host: str, port: int, config: dict, threads: int) -> None:
     index_dir = config["INDEX_DIR"]
     app = create_app(config)
     try:
-        engine = engine_for(app)
-        what = f"{engine.count()} documents"
-        # The Persian lexicon loads in the background so the first query does not wait.
-        threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()
+        what = f"{engine_for(app).count()} documents"  # warming up in a thread (WARM_UP)
     except IndexNotFound:
         what = _no_index_yet(index_dir)
     except IndexVersionMismatch as e:
@@ -238,16 +236,15 @@ def _serve_gunicorn(host: str, port: int, config: dict, workers: int, threads: i
 
 
 def _worker_app(config: dict):
-    """The Flask app of one gunicorn worker, with its own Engine warming up in a thread
+    """The Flask app of one gunicorn worker, with its own Engine (warming up in a thread)
     and a writer thread that writes if this worker wins the index's writer lock."""
     _be_nicer()  # before any thread of the worker starts: threads inherit it
     app = create_app(config)
     start_writer(app)
     try:
-        engine = engine_for(app)
-        threading.Thread(target=engine.warm_up, name="lintas-warm-up", daemon=True).start()
+        engine_for(app)  # warming up in a thread (WARM_UP)
     except IndexNotFound:
-        pass  # /health says 503; the first request after `lintas index` opens it
+        pass  # /health says 503; the first request after `lintas index` opens it (and warms it)
     return app
 
 

@@ -48,7 +48,7 @@ def health() -> Response:
     status = engine.dense.status()
     # A sharded index: every shard, open or not (and why).
     shards = {"shards": engine.shard_health()["shard_list"]} if engine.sharded else {}
-    return jsonify({"ok": True, "documents": engine.count(), **shards,
+    return jsonify({"ok": True, "documents": engine.count(), "warm": engine.warm.is_set(), **shards,
                     **queue_health(current_app._get_current_object()),
                     "semantic": {"available": status["unavailable"] is None, "vectors": status["vectors"],
                                  "reason": status["unavailable"]}})

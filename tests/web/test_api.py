@@ -216,7 +216,19 @@ def test_unknown_document_is_404_json(client):
 
 
 def test_health(client):
-    assert client.get("/health").get_json() == {"ok": True, "documents": 5, "semantic": {"available": False, "vectors": 0, "reason": NO_VECTORS}}
+    body = client.get("/health").get_json()
+    assert body == {"ok": True, "documents": 5, "warm": body["warm"],
+                    "semantic": {"available": False, "vectors": 0, "reason": NO_VECTORS}}
+
+
+def test_health_says_when_the_worker_is_warm(tmp_path, make_index):
+    from web import engine_for
+
+    app = create_app({"INDEX_DIR": str(make_index("warm", [SEEDS])), "TESTING": True})
+    engine = engine_for(app)
+    assert app.test_client().get("/health").get_json()["warm"] is False  # nothing loaded yet
+    engine.warm_up()
+    assert app.test_client().get("/health").get_json()["warm"] is True
 
 
 def test_missing_index_is_503_json_and_the_app_still_starts(tmp_path):
@@ -234,7 +246,7 @@ def test_index_built_after_start_is_picked_up_without_restart(tmp_path):
     client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()
     assert_error(client.get("/health"), 503)
     Indexer(str(index)).index_paths([str(SEEDS / "004_0b9ad2877bc8c180.txt")])
-    assert client.get("/health").get_json() == {"ok": True, "documents": 1, "semantic": {"available": False, "vectors": 0, "reason": NO_VECTORS}}
+    assert client.get("/health").get_json() == {"ok": True, "documents": 1, "warm": False, "semantic": {"available": False, "vectors": 0, "reason": NO_VECTORS}}
 
 
 # --- escaping -------------------------------------------------------------------------

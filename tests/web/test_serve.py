@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
+import time
 import urllib.error
 import urllib.request
 
@@ -49,6 +51,14 @@ def test_serve_prints_where_and_answers(index_dir, tmp_path, built, workers):
         else:
             assert server.what == "no documents yet"
             assert status == 503 and body["ok"] is False
+            shutil.copytree(index_dir, index)  # built after start: picked up, and warmed up too
+        # Every worker warms up in a thread, then says so.
+        deadline, warm = time.monotonic() + 120, 0
+        while warm < 4 * workers:
+            assert time.monotonic() < deadline, "no worker said it was warm"
+            status, body = get_json(f"{server.url}/health")
+            warm = warm + 1 if status == 200 and body["warm"] is True else 0
+            time.sleep(0.05)
     finally:
         log = server.stop(signal.SIGINT)  # what Ctrl+C sends
     assert server.stdout().strip() == "Lintas stopped."
