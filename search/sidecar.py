@@ -8,15 +8,18 @@ arrays, per field, with a sorted term directory. Nothing is decoded, and every
 worker and thread of a server reads one copy: the kernel's page cache.
 
 The file is memory-mapped. Pages a process has touched through a mapping
-count in its RSS, once in each worker: after a varied query stream a 100k
-worker had 188-266 of the 286 MB of sidecar pages resident. With
-LINTAS_SIDECAR_RELEASE=SECONDS, each process drops its mapped pages
-(madvise MADV_DONTNEED) at most every SECONDS: they stay in the page cache,
-which every worker shares and no process's RSS counts, and the next read of a
-dropped page is a minor fault. That costs CPU (measured at 100k, in one
-process alternating: +34% a query at 0.05 s, +9% at 0.5 s), so it is off by
-default. Reading with os.pread instead cost more: it releases the GIL on each
-of a query's ~130 small reads, and a server worker runs 4 threads.
+count in its RSS, once in each worker, and on kernels whose page cache holds
+large folios (6.18 with ext4 here) one byte read maps its whole folio: after 800
+bench queries one process had 263 of the 274 MB of sidecars at 100k resident.
+So each process drops its mapped pages (madvise MADV_DONTNEED) at most every
+LINTAS_SIDECAR_RELEASE seconds (default 1; 0: never): they stay in the page
+cache, which every worker shares and no process's RSS counts, and the next read
+of a dropped page is a minor fault. Measured at 100k over HTTP, 8 clients, 2
+workers (session 10): never 370 req/s, RSS 941 MB over the 4 processes; 2 s 377
+req/s, 868 MB; 0.5 s 351 req/s, 733 MB. (Session 8's kernel lost a third of the
+throughput at 0.5 s, so it was off by default then.) Reading with os.pread
+instead cost more: it releases the GIL on each of a query's ~130 small reads,
+and a server worker runs 4 threads.
 
 One file per segment, `<segment id>.sidecar` in the index directory, derived
 from the segment (search/sidecar_build.py writes it at commit time). Whoosh
@@ -55,15 +58,17 @@ KEY_BYTES = 16  # the term directory's fixed-width keys: a term's first 16 bytes
 # Seconds before a segment whose sidecar was missing or bad is looked at again
 # (the writer may have written it since).
 RECHECK_EVERY = 5.0
+# Seconds between drops of a process's mapped sidecar pages, unless LINTAS_SIDECAR_RELEASE says.
+RELEASE_DEFAULT = 1.0
 # Term lookups remembered per field of a segment (FieldPostings.found): ~100 bytes each.
 FOUND_TERMS = 2048
 
 
 def _release_every() -> float | None:
     """LINTAS_SIDECAR_RELEASE: seconds between drops of this process's mapped pages
-    (see the docstring); unset, 0 or not a number: never."""
+    (see the docstring); unset: RELEASE_DEFAULT; 0 or not a number: never."""
     try:
-        seconds = float(os.environ.get("LINTAS_SIDECAR_RELEASE", "0"))
+        seconds = float(os.environ.get("LINTAS_SIDECAR_RELEASE", RELEASE_DEFAULT))
     except ValueError:
         return None
     return seconds if seconds > 0 else None

@@ -239,3 +239,11 @@ def test_document_frequencies_from_the_sidecar_are_whooshs(index_dir):
         # Fields the sidecar does not hold: Whoosh's own.
         assert bm25._leaf_df(leaf, "lang", "id") == leaf.doc_frequency("lang", "id")
     assert checked > 1000
+
+
+def test_mapped_pages_are_dropped_every_second_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("LINTAS_SIDECAR_RELEASE", raising=False)
+    assert sidecar._release_every() == sidecar.RELEASE_DEFAULT == 1.0
+    for value, expected in (("0", None), ("2.5", 2.5), ("soon", None), ("-1", None)):
+        monkeypatch.setenv("LINTAS_SIDECAR_RELEASE", value)
+        assert sidecar._release_every() == expected
