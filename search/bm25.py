@@ -128,8 +128,7 @@ def _leaf_df(leaf, fieldname: str, text) -> int:
     postings as written), else Whoosh's term table. A Whoosh lookup cost ~100 us
     at 100k documents (a hash, seeks and reads), and a query's new word is looked
     up in every field of its languages in every segment."""
-    found = sidecar.of(leaf)
-    fp = found.fields.get(fieldname) if found is not None else None
+    fp = sidecar.field_of(leaf, fieldname)
     if fp is None:
         return leaf.doc_frequency(fieldname, text)
     btext = text if isinstance(text, bytes) else leaf.schema[fieldname].to_bytes(text)

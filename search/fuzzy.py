@@ -29,8 +29,7 @@ def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 
     for leaf, _base in leaves:
         if leaf.segment() is None or fieldname not in leaf.schema:
             continue
-        found = sidecar.of(leaf)
-        fp = found.fields.get(fieldname) if found is not None else None
+        fp = sidecar.field_of(leaf, fieldname)
         if fp is not None and head:
             candidates.update(fp.with_prefix(head))
         else:  # no usable sidecar: Whoosh's own term walk

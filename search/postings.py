@@ -49,7 +49,7 @@ def segment_key(leaf) -> str:
 
 def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
     """The whole posting list of a term in one segment (deleted documents included)."""
-    fp = _sidecar_field(leaf, fieldname)
+    fp = sidecar.field_of(leaf, fieldname)
     if fp is not None:
         t = fp.find(btext)
         if t < 0:
@@ -69,11 +69,6 @@ def whoosh_postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
     if (fieldname, btext) not in leaf:
         return None
     return _decode(codec.term_matcher(leaf, fieldname, btext))
-
-
-def _sidecar_field(leaf, fieldname: str) -> sidecar.FieldPostings | None:
-    found = sidecar.of(leaf)
-    return None if found is None else found.fields.get(fieldname)
 
 
 def _decode(m) -> PostingList:
@@ -103,7 +98,7 @@ def _decode(m) -> PostingList:
 
 def lengths_of(leaf, fieldname: str, ids: np.ndarray) -> np.ndarray:
     """The lengths in a field of the documents `ids`, as Whoosh's scorers see them."""
-    fp = _sidecar_field(leaf, fieldname)
+    fp = sidecar.field_of(leaf, fieldname)
     if fp is not None and fp.lengths is not None:
         return _BYTE_TO_LENGTH[fp.lengths[ids]]
     return _whoosh_lengths(leaf, fieldname)[ids]
@@ -173,7 +168,7 @@ def spans_of(leaf, fieldname: str, btext: bytes, docnum: int) -> list[tuple[int,
     """(start char, end char) of every occurrence of a term in one document of the
     segment, [] if it has none: what a snippet marks. From a sidecar: a binary
     search in the term's ids and the document's spans, nothing else of its list."""
-    fp = _sidecar_field(leaf, fieldname)
+    fp = sidecar.field_of(leaf, fieldname)
     if fp is not None and fp.starts is not None:
         t = fp.find(btext)
         if t < 0:

@@ -172,7 +172,9 @@ class FieldPostings:
         key = prefix[:KEY_BYTES]
         lo = int(np.searchsorted(self.keys, np.bytes_(key)))
         # No UTF-8 text has a 0xff byte: every key with the prefix sorts before this one.
-        hi = int(np.searchsorted(self.keys, np.bytes_(key + b"\xff"))) if len(key) < KEY_BYTES else len(self.keys)
+        # A prefix as long as a key: the terms whose (cut) key is that prefix.
+        hi = int(np.searchsorted(self.keys, np.bytes_(key + b"\xff"))) if len(key) < KEY_BYTES \
+            else int(np.searchsorted(self.keys, np.bytes_(key), side="right"))
         if lo >= hi:
             return []
         starts = self.term_starts[lo:hi + 1].tolist()
@@ -299,6 +301,12 @@ def of(leaf) -> Sidecar | None:
     with _lock:
         _by_leaf[leaf] = sidecar if sidecar is not None else time.monotonic()
     return sidecar
+
+
+def field_of(leaf, fieldname: str) -> FieldPostings | None:
+    """The arrays of one field in the segment's usable sidecar, or None."""
+    found = of(leaf)
+    return None if found is None else found.fields.get(fieldname)
 
 
 def open_checked(leaf) -> Sidecar | None:

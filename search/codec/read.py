@@ -13,7 +13,6 @@ unchanged segments (reopen).
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import pickle
 import struct
@@ -166,49 +165,20 @@ def merge_postings(leaf, schema, startdoc: int, docmap: dict | None) -> Iterator
 
     Whoosh looks each term up again by hash and steps a matcher a posting at a
     time (24 small segments, 1,200 documents: 26 of 31 profiled seconds of a
-    merge). Here the term table is walked once and each list's blocks decoded
-    whole, from one mapping of the postings file; a list inlined in its term info
-    is stepped with Whoosh's own matcher. The postings, weights and values are
-    the ones Whoosh's would give (tests/search/test_flush.py merges both ways).
+    merge). Here each field's lists come whole from field_postings. Fields come
+    in any order (the pool sorts); the postings, weights and values are the ones
+    Whoosh's matchers give (tests/search/test_flush.py merges both ways).
     """
-    terms = leaf._terms
-    postfile = terms._postfile
     deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
-    mapped = _mapped(postfile)
-    try:
-        yield from _merge_postings(terms, postfile, mapped, schema, startdoc, docmap, deleted)
-    finally:
-        if mapped is not None:
-            mapped.close()
-
-
-def _merge_postings(terms, postfile, mapped, schema, startdoc, docmap, deleted):
-    codec_ = terms._codec
-    fixed_of: dict[str, int | None] = {}
-    for (fieldname, btext), info in terms.items():
+    for fieldname in sorted(set(leaf.indexed_field_names())):
         if fieldname not in schema:
             continue
-        fixed = fixed_of.get(fieldname, -2)
-        if fixed == -2:
-            fixed = fixed_of[fieldname] = schema[fieldname].format.fixed_value_size()
-        if info.is_inlined():
-            m = codec_.postings_reader(postfile, info, schema[fieldname].format, term=(fieldname, btext))
+        fixed = schema[fieldname].format.fixed_value_size()
+        for btext, blocks in field_postings(leaf, fieldname):
             ids, weights, values = [], [], []
-            while m.is_active():
-                ids.append(m.id())
-                weights.append(m.weight())
-                values.append(m.value())
-                m.next()
-        else:
-            length = info._length
-            if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps unpack's 1-tuple
-                (length,) = length
-            data = mapped[info._offset:info._offset + length] if mapped is not None \
-                else postfile.get(info._offset, length)
-            ids, weights, values = [], [], []
-            for b in _raw_blocks(data):
+            for b in blocks:
                 n = b.length
-                ids += accumulate(b.ids)
+                ids += accumulate(b.ids) if b.deltas else b.ids
                 w = b.weights
                 weights += [1.0] * n if w is None else [w] * n if isinstance(w, float) else w
                 if fixed is None or fixed < 0:
@@ -216,29 +186,17 @@ def _merge_postings(terms, postfile, mapped, schema, startdoc, docmap, deleted):
                 elif fixed == 0:
                     values += [None] * n
                 else:
-                    vs = b.values
-                    values += [vs[i:i + fixed] for i in range(0, len(vs), fixed)]
-        if deleted:
-            keep = [i for i, d in enumerate(ids) if d not in deleted]
-            if not keep:
-                continue
-            if len(keep) < len(ids):
-                ids = [ids[i] for i in keep]
-                weights = [weights[i] for i in keep]
-                values = [values[i] for i in keep]
-        new = [docmap[d] for d in ids] if docmap is not None else [startdoc + d for d in ids]
-        yield fieldname, list(zip(repeat(fieldname), repeat(btext), new, weights, values))
-
-
-def _mapped(structfile) -> mmap.mmap | None:
-    """A read-only mapping of a StructFile's plain file, or None (an in-memory or compound file)."""
-    try:
-        fd = structfile.file.fileno()
-        if os.fstat(fd).st_size == 0:
-            return None
-        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return None
+                    values += [b.values[i:i + fixed] for i in range(0, len(b.values), fixed)]
+            if deleted:
+                keep = [i for i, d in enumerate(ids) if d not in deleted]
+                if not keep:
+                    continue
+                if len(keep) < len(ids):
+                    ids = [ids[i] for i in keep]
+                    weights = [weights[i] for i in keep]
+                    values = [values[i] for i in keep]
+            new = [docmap[d] for d in ids] if docmap is not None else [startdoc + d for d in ids]
+            yield fieldname, list(zip(repeat(fieldname), repeat(btext), new, weights, values))
 
 
 # -- the HTTP writer's segments

@@ -247,3 +247,16 @@ def test_mapped_pages_are_dropped_every_second_unless_told_otherwise(monkeypatch
     for value, expected in (("0", None), ("2.5", 2.5), ("soon", None), ("-1", None)):
         monkeypatch.setenv("LINTAS_SIDECAR_RELEASE", value)
         assert sidecar._release_every() == expected
+
+
+def test_terms_with_a_prefix_come_from_the_directory(index_dir):
+    long_ones = 0
+    for leaf in _leaves(index_dir):
+        for fieldname in ("body_id", "body_fa"):
+            fp = sidecar.field_of(leaf, fieldname)
+            terms = list(leaf.lexicon(fieldname))
+            prefixes = {t[:1] for t in terms[::50]} | {t[:n] for t in terms if len(t) > 17 for n in (16, 17)}
+            long_ones += sum(1 for p in prefixes if len(p) >= 16)
+            for p in prefixes:
+                assert fp.with_prefix(p) == [t for t in terms if t.startswith(p)], p
+    assert long_ones > 10  # prefixes as long as the directory's keys, and longer
