@@ -61,13 +61,14 @@ class BM25F(scoring.BM25F):
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
         df = doc_frequency(parent, fieldname, text)
-        return bm25_idf(max(_docs_with_field(parent, fieldname), df), df)
+        return bm25_idf(max(_field_totals(parent, fieldname)[0], df), df)
 
     def constants(self, searcher, fieldname, text) -> tuple[float, float, float, float, float]:
         """(idf, average field length, B, K1, delta) of a term: what _Scorer scores with,
         without the maximum-quality pass over the term's blocks Whoosh's matchers need."""
         parent = searcher.get_parent()
-        avgfl = parent.field_length(fieldname) / _docs_with_field(parent, fieldname) or 1
+        docs, length = _field_totals(parent, fieldname)
+        avgfl = length / docs or 1
         return self.idf(searcher, fieldname, text), avgfl, self._field_B.get(fieldname, self.B), self.K1, self.delta
 
 
@@ -79,6 +80,17 @@ class _Scorer(scoring.BM25FScorer):
 
     def _score(self, weight, length):
         return bm25_plus(self.idf, weight, length, self.avgfl, self.B, self.K1, self.delta)
+
+
+def _field_totals(searcher, fieldname: str) -> tuple[int, int]:
+    """(_docs_with_field, the field's total length) of a searcher, remembered on it: a
+    new searcher after each commit asks them for each of a query's new words, and each
+    is a sum over every segment."""
+    known = searcher.__dict__.setdefault("_lintas_field_totals", {})
+    found = known.get(fieldname)
+    if found is None:
+        found = known[fieldname] = (_docs_with_field(searcher, fieldname), searcher.field_length(fieldname))
+    return found
 
 
 def _docs_with_field(searcher, fieldname: str) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cachetools import LRUCache
 from whoosh import query as wq
 
 from .bm25 import doc_frequency
@@ -24,28 +23,37 @@ NULL = wq.NullQuery
 
 
 class TermCache:
-    """Which (field, term) pairs one searcher's index holds, the most recent MAX of them.
+    """Which (field, term) pairs one searcher's index holds.
 
-    One per thread and searcher (search/searchers.py): no lock.
+    One per thread and searcher (search/searchers.py); `known` may be shared by the
+    threads' searchers of one index state (a plain dict: its get and set are atomic),
+    and `carried` is the previous state's, when every segment of that state is still
+    there: a term it held is held now (Whoosh's frequencies count deleted documents).
     """
 
     MAX = 200_000
 
-    def __init__(self, reader):
+    def __init__(self, reader, known: dict | None = None, carried: dict | None = None):
         self.reader = reader
         self.schema = reader.schema
-        self.known: LRUCache = LRUCache(self.MAX)
+        self.known = {} if known is None else known
+        self.carried = carried
 
     def __call__(self, fieldname: str, text) -> bool:
         key = (fieldname, text)
         found = self.known.get(key)
         if found is None:
-            try:
-                btext = self.schema[fieldname].to_bytes(text)
-                # Each segment's answer remembered across searchers (a new one after every commit).
-                found = doc_frequency(self.reader, fieldname, btext) > 0
-            except (KeyError, ValueError):  # not a field, or not a value of its type
-                found = False
+            if self.carried is not None and self.carried.get(key):
+                found = True
+            else:
+                try:
+                    btext = self.schema[fieldname].to_bytes(text)
+                    # Each segment's answer remembered across searchers (a new one after every commit).
+                    found = doc_frequency(self.reader, fieldname, btext) > 0
+                except (KeyError, ValueError):  # not a field, or not a value of its type
+                    found = False
+            if len(self.known) >= self.MAX:
+                self.known.clear()  # a bound, not an LRU
             self.known[key] = found
         return found
 

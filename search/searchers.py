@@ -22,6 +22,7 @@ from .ranking import weighting
 from .shards import ShardedIndex
 
 REFRESH_EVERY = 0.2  # seconds between checks for a newer index generation
+STATES = 3  # index states whose shared caches are kept (a thread may lag behind the others)
 
 # What a searcher of an index whose files a commit removed raises, deep inside
 # Whoosh (a None reader, a closed file, a short read).
@@ -37,6 +38,11 @@ class SearcherPool:
         # never sees the index go back in time (a count drop, a document gone and back).
         self._newest = 0
         self._newest_lock = threading.Lock()
+        # What the threads derive from one index state (a set of segments), shared by
+        # their searchers of it: after a commit each thread would otherwise look every
+        # query word up again (existence in every segment, BM25 constants).
+        self._states: dict[tuple, dict] = {}
+        self._states_lock = threading.Lock()
 
     def searcher(self):
         """This thread's searcher, refreshed if the index has a newer generation."""
@@ -103,14 +109,47 @@ class SearcherPool:
     def terms(self, searcher) -> TermCache:
         cache = self._local.__dict__.get("terms")
         if cache is None or cache.reader is not searcher.reader():
-            cache = self._local.terms = TermCache(searcher.reader())
+            state = self._state(searcher)
+            cache = self._local.terms = TermCache(searcher.reader(), state["terms"], state["carried"])
         return cache
 
     def term_stats(self, searcher) -> vectorized.TermStats:
         stats = self._local.__dict__.get("stats")
         if stats is None or stats.searcher is not searcher:
-            stats = self._local.stats = vectorized.TermStats(searcher)
+            stats = self._local.stats = vectorized.TermStats(searcher, self._state(searcher)["stats"])
         return stats
+
+    def _state(self, searcher) -> dict:
+        """The caches shared by every thread's searcher of this searcher's segments.
+        Keyed by segment ids: what they hold (document frequencies, field lengths,
+        document counts) counts deleted documents as Whoosh does, so deletions in a
+        segment change none of it."""
+        key = state_key(searcher)
+        found = self._states.get(key)
+        if found is None:
+            with self._states_lock:
+                found = self._states.get(key)
+                if found is None:
+                    newest = next(reversed(self._states.values()), None)
+                    # A term the previous state held is still held if all its segments are.
+                    carried = newest["terms"] if newest is not None and set(newest["key"]) <= set(key) else None
+                    found = {"key": key, "terms": {}, "stats": {}, "carried": carried}
+                    while len(self._states) >= STATES:
+                        del self._states[next(iter(self._states))]
+                    self._states[key] = found
+        return found
+
+
+def state_key(searcher) -> tuple:
+    """The segment ids a searcher reads, remembered on the searcher (a sharded
+    index's segments carry their shard's directory)."""
+    key = getattr(searcher, "_lintas_state", None)
+    if key is None:
+        reader = searcher.reader()
+        key = tuple(leaf.segment().segment_id() if leaf.segment() is not None else f"?{id(leaf)}"
+                    for leaf, _offset in reader.leaf_readers()) if reader.generation() is not None else ()
+        searcher._lintas_state = key
+    return key
 
 
 def generation(searcher) -> int:

@@ -14,12 +14,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from cachetools import LRUCache
 from whoosh import query as wq
 
-from . import postings
+from . import postings, segment_group
 from .bm25 import bm25_plus
 from .matchers import MaxOf
+from .segment_group import View
 
 _POSITIONS = 1 << 32  # more positions than any field holds: (candidate, start) in one int64
 _EMPTY_IDS = np.zeros(0, np.int64)
@@ -53,11 +53,14 @@ class TermStats:
     it found so far instead of holding a server thread.
     """
 
-    def __init__(self, searcher):
+    MAX = 100_000
+
+    def __init__(self, searcher, known: dict | None = None):
         self.searcher = searcher
         self.deadline = float("inf")
-        # One per thread (search/searchers.py): no lock.
-        self._known: LRUCache = LRUCache(100_000)
+        # May be shared by the threads' searchers of one index state (search/searchers.py):
+        # a plain dict, whose get and set are atomic.
+        self._known = {} if known is None else known
 
     def __call__(self, fieldname: str, text: str):
         key = (fieldname, text)
@@ -66,6 +69,8 @@ class TermStats:
             # The scorer's own constants (search/bm25.py), without building a Whoosh
             # scorer: its maximum-quality pass reads the term's info in every segment.
             found = self.searcher.weighting.constants(self.searcher, fieldname, text)
+            if len(self._known) >= self.MAX:
+                self._known.clear()  # a bound, not an LRU
             self._known[key] = found
         return found
 
@@ -106,12 +111,14 @@ def union(parts: list[Matches]) -> Matches:
     return Matches(*_sum_union([(p.docnums, p.scores) for p in parts]))
 
 
-def match(searcher, q: wq.Query, stats: TermStats) -> Matches:
-    """All matches of `q` (see `supports`) with Whoosh's scores, deleted documents left out."""
+def match(searcher, q: wq.Query, stats: TermStats, grouped: bool = True) -> Matches:
+    """All matches of `q` (see `supports`) with Whoosh's scores, deleted documents left out.
+    `grouped`: runs of small segments searched as one (search/segment_group.py)."""
     docnums, scores = [], []
-    for leaf, offset in searcher.reader().leaf_readers():
+    leaves = searcher.reader().leaf_readers()
+    for leaf, offset in segment_group.runs(leaves) if grouped else leaves:
         ids, s = _eval(q, leaf, stats)
-        live = postings.live_mask(leaf)
+        live = leaf.live_mask() if type(leaf) is View else postings.live_mask(leaf)
         if live is not None and len(ids):
             keep = live[ids]
             ids, s = ids[keep], s[keep]
@@ -158,6 +165,8 @@ def _eval(q: wq.Query, leaf, stats: TermStats) -> tuple[np.ndarray, np.ndarray]:
 def _term(q: wq.Term, leaf, stats: TermStats):
     if time.perf_counter() > stats.deadline:
         return _EMPTY_IDS, _EMPTY_SCORES
+    if type(leaf) is View and not leaf.covers(q.fieldname):
+        return leaf.each(lambda one: _term(q, one, stats))
     plist = _postings(leaf, q.fieldname, q.text)
     if plist is None:
         return _EMPTY_IDS, _EMPTY_SCORES
@@ -175,6 +184,8 @@ def _phrase(q: wq.Phrase, leaf, stats: TermStats):
     """
     if time.perf_counter() > stats.deadline:
         return _EMPTY_IDS, _EMPTY_SCORES
+    if type(leaf) is View and not leaf.covers(q.fieldname):
+        return leaf.each(lambda one: _phrase(q, one, stats))
     plists = [_postings(leaf, q.fieldname, w) for w in q.words]
     if not plists or any(p is None for p in plists):
         return _EMPTY_IDS, _EMPTY_SCORES
@@ -217,7 +228,7 @@ def _postings(leaf, fieldname: str, text: str):
         btext = leaf.schema[fieldname].to_bytes(text)
     except ValueError:
         return None
-    plist = postings.postings(leaf, fieldname, btext)
+    plist = leaf.postings(fieldname, btext) if type(leaf) is View else postings.postings(leaf, fieldname, btext)
     return plist if plist is not None and len(plist.ids) else None
 
 
@@ -226,7 +237,8 @@ def _bm25(plist, index, leaf, fieldname: str, text: str, stats: TermStats) -> np
     scores with (search.bm25), so that the floats come out identical."""
     idf, avgfl, B, K1, delta = stats(fieldname, text)
     tf = plist.tfs[index].astype(np.float64)
-    fl = postings.lengths_of(leaf, fieldname, plist.ids[index])
+    ids = plist.ids[index]
+    fl = leaf.lengths_of(fieldname, ids) if type(leaf) is View else postings.lengths_of(leaf, fieldname, ids)
     return bm25_plus(idf, tf, fl, avgfl, B, K1, delta)
 
 

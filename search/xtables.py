@@ -32,7 +32,7 @@ from analyzers import analyzer_for, dictionary
 from analyzers.names import name_term
 from analyzers.translit import coarse_key, fa_units, is_plain_persian, latin_units
 
-from . import exonyms, files
+from . import exonyms, files, sidecar
 from .schema import NAME_LANGS, body_field, names_field
 
 # A Latin term is a name when at least this many of its uses were capitalized
@@ -44,6 +44,7 @@ NAME_SHARE = 0.6
 REBASE_SHARE = 0.25
 MAX_LAYERS = 48
 USES_CACHE = 20_000  # body frequencies a layer remembers (search/xscript.py asks per query word)
+NAMES_CACHE = 20_000  # coarse keys whose names a generation's tables remember
 FORMAT = 2  # of the stored file; another one is rebuilt, not trusted
 _SIDECAR = re.compile(r"xscript-(\d+)\.pickle")
 LAYER_EXT = ".xlayer"
@@ -112,7 +113,7 @@ class Layer:
             for sid in self.segments:
                 leaf = leaves.get(sid)
                 try:
-                    found += leaf.frequency(fieldname, term) if leaf is not None else 0.0
+                    found += _frequency(leaf, fieldname, term) if leaf is not None else 0.0
                 except (KeyError, ValueError):  # not a term this field can hold
                     pass
             if len(cache) >= USES_CACHE:
@@ -124,6 +125,19 @@ class Layer:
         state = dict(self.__dict__)
         state.pop("_uses", None)  # derived at query time: not stored
         return state
+
+
+def _frequency(leaf, fieldname: str, term: str) -> float:
+    """leaf.frequency(fieldname, term): from the segment's sidecar where its weights
+    are the occurrence counts (a slice of its directory, not Whoosh's hashed lookup,
+    ~100 us, for each name of a query word's key in each new layer)."""
+    fp = sidecar.field_of(leaf, fieldname)
+    if fp is None or fp.tfs is not None:
+        return leaf.frequency(fieldname, term)
+    t = fp.find(leaf.schema[fieldname].to_bytes(term))
+    if t < 0:
+        return 0.0
+    return float(fp.occ[fp.post_starts[t + 1]] - fp.occ[fp.post_starts[t]])
 
 
 def _is_name(capitalized: float, uses: float) -> bool:
@@ -139,6 +153,9 @@ class Tables:
         # Documents per language: the denominators of xscript's share test.
         self.docs = {lang: max(1, reader.doc_frequency("lang", lang)) for lang in ("fa", *NAME_LANGS)}
         self._display: dict[tuple[str, str], str] = {}
+        # latin_names by (lang, key): over many layers it sums every candidate's counts
+        # layer by layer, and a generation's query stream asks for the same keys again.
+        self._names: dict[tuple[str, str], list[str]] = {}
         self._lock = threading.Lock()
 
     def persian(self, key: str) -> list[str]:
@@ -154,6 +171,15 @@ class Tables:
         """The Latin terms of `lang` of a coarse key that are names of the index."""
         if len(self.layers) == 1 and self.layers[0].filtered:
             return self.layers[0].names[lang].get(key, [])
+        names = self._names.get((lang, key))
+        if names is None:
+            names = self._latin_names(lang, key, reader)
+            if len(self._names) >= NAMES_CACHE:
+                self._names.clear()  # a bound, not an LRU; get and set are atomic
+            self._names[(lang, key)] = names
+        return names
+
+    def _latin_names(self, lang: str, key: str, reader) -> list[str]:
         found: dict[str, None] = {}
         for layer in self.layers:
             found.update(dict.fromkeys(layer.names[lang].get(key, ())))
