@@ -27,6 +27,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 from . import codec, files, sidecar, sidecar_build
@@ -126,8 +127,27 @@ def clean(index_dir: str | Path) -> None:
     shutil.rmtree(index_dir / f"{MERGE_NAME}.tmp", ignore_errors=True)
 
 
+def nicer_step() -> int:
+    """How many steps nicer than the writer the search workers and the background merges
+    run (LINTAS_WORKER_NICE, default 0): a merge is upkeep that no request waits for, so
+    it never outranks the searches; the writer's commits, which posts wait for, may."""
+    try:
+        return max(0, int(os.environ.get("LINTAS_WORKER_NICE", "0")))
+    except ValueError:
+        return 0
+
+
+def be_nicer() -> None:
+    step = nicer_step()
+    # A platform or sandbox that refuses: the process keeps the writer's priority.
+    if step > 0 and hasattr(os, "nice"):
+        with suppress(OSError):
+            os.nice(step)
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m search.merging INDEX_DIR JOB`: merge the segments of INDEX_DIR/merge-job-JOB.pickle."""
+    be_nicer()
     args = sys.argv[1:] if argv is None else argv
     index_dir, token = Path(args[0]), args[1]
     with open(index_dir / JOB_FILE.format(token), "rb") as fh:

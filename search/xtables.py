@@ -51,6 +51,7 @@ LAYER_EXT = ".xlayer"
 
 _lock = threading.Lock()
 _known: dict[str, list[Layer]] = {}  # index directory -> its newest layers, in this process
+_tables: dict[str, "Tables"] = {}  # index directory -> the tables load() made last
 
 
 def _segment_id(leaf) -> str:
@@ -147,7 +148,7 @@ def _is_name(capitalized: float, uses: float) -> bool:
 class Tables:
     """The key tables of one index generation: its layers, and documents per language."""
 
-    def __init__(self, layers: list[Layer], reader):
+    def __init__(self, layers: list[Layer], reader, prev: "Tables | None" = None):
         self.layers = layers
         self.generation = reader.generation()
         # Documents per language: the denominators of xscript's share test.
@@ -156,6 +157,14 @@ class Tables:
         # latin_names by (lang, key): over many layers it sums every candidate's counts
         # layer by layer, and a generation's query stream asks for the same keys again.
         self._names: dict[tuple[str, str], list[str]] = {}
+        # Per (lang, key): each candidate's (capitalized uses, body uses) summed over the
+        # layers. A commit appends a layer: the next generation adds only its part to
+        # these sums (the same floats, added in the same order), not every layer's again.
+        self._sums: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
+        self._prev = None
+        if prev is not None and 0 < len(prev.layers) <= len(layers) \
+                and all(a is b for a, b in zip(prev.layers, layers)):
+            self._prev = (prev._sums, len(prev.layers))  # its dict only: no chain of tables
         self._lock = threading.Lock()
 
     def persian(self, key: str) -> list[str]:
@@ -180,21 +189,30 @@ class Tables:
         return names
 
     def _latin_names(self, lang: str, key: str, reader) -> list[str]:
-        found: dict[str, None] = {}
-        for layer in self.layers:
-            found.update(dict.fromkeys(layer.names[lang].get(key, ())))
-        names = []
         leaves = _leaves(reader)
         body = body_field(lang)
-        for t in found:
-            n = sum(layer.counts[lang].get(t, 0.0) for layer in self.layers)
-            # The body uses summed layer by layer, each remembered by its layer (which
-            # outlives generations), not reader.frequency: that looked the term up in
-            # every segment at every query, a third of a query's CPU at 13 segments.
-            uses = sum(layer.uses(body, t, leaves) for layer in self.layers)
-            if _is_name(n, uses):
-                names.append(t)
-        return names
+        done = self._prev[0].get((lang, key)) if self._prev is not None else None
+        first = self._prev[1] if done is not None else 0
+        sums = dict(done) if done is not None else {}
+        for layer in self.layers[first:]:
+            for t in layer.names[lang].get(key, ()):
+                if t not in sums:  # a new candidate: its sums over every layer
+                    sums[t] = (sum(la.counts[lang].get(t, 0.0) for la in self.layers),
+                               # The body uses summed layer by layer, each remembered by its
+                               # layer (which outlives generations), not reader.frequency: that
+                               # looked the term up in every segment at every query.
+                               sum(la.uses(body, t, leaves) for la in self.layers))
+        for t in list(sums):
+            if done is not None and t in done:  # the appended layers' part
+                n, uses = done[t]
+                for layer in self.layers[first:]:
+                    n += layer.counts[lang].get(t, 0.0)
+                    uses += layer.uses(body, t, leaves)
+                sums[t] = (n, uses)
+        if len(self._sums) >= NAMES_CACHE:
+            self._sums.clear()
+        self._sums[(lang, key)] = sums
+        return [t for t, (n, uses) in sums.items() if _is_name(n, uses)]
 
     def display(self, lang: str, term: str, first_form) -> str:
         """How the documents write an index term (`first_form(lang, term)`), cached."""
@@ -225,7 +243,8 @@ def load(index_dir, reader) -> Tables:
         _preload()
         layers = _fit(layers, _leaves(reader), reader.schema, index_dir)
         _known[key] = layers
-    return Tables(layers, reader)
+        tables = _tables[key] = Tables(layers, reader, _tables.get(key))
+    return tables
 
 
 def save(index_dir, ix) -> None:

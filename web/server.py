@@ -13,12 +13,11 @@ import signal
 import socket
 import subprocess
 import sys
-from contextlib import suppress
 
 import click
 from waitress import create_server
 
-from search import storage
+from search import merging, storage
 from search.errors import IndexNotFound, IndexVersionMismatch
 from search.shards import is_sharded
 
@@ -38,12 +37,11 @@ MAX_REQUEST_LINE = 256 * 1024
 # so that the dedicated writer process (started first) normally holds it.
 WRITER_GRACE = 5.0
 
-# How much nicer than the writer process the search workers run (LINTAS_WORKER_NICE).
-# Under a write stream beside saturating searches, equal shares leave the writer about
-# half a core when it needs a little more, and the queue grows (a posted article took
-# 11-21 s to show, p50). At nice 2 one run showed articles in 1.5 s (p50) but searched
-# at 40 % of idle, the next 10.8 s: too mixed to make it the default (README).
-WORKER_NICE = 0
+# LINTAS_WORKER_NICE (search/merging.py nicer_step): how much nicer than the writer process
+# the search workers (and the writer's background merges) run. Under a write stream beside
+# saturating searches, equal shares leave the writer about half a core when it needs a
+# little more, and the queue grows; nicer workers make posts visible within seconds but
+# search slower: a trade-off the operator chooses (README), off by default.
 
 
 def default_workers() -> int:
@@ -249,14 +247,7 @@ def _worker_app(config: dict):
 
 
 def _be_nicer() -> None:
-    try:
-        step = int(os.environ.get("LINTAS_WORKER_NICE", WORKER_NICE))
-    except ValueError:
-        step = WORKER_NICE
-    # A platform or sandbox that refuses: the workers keep the writer's priority.
-    if step > 0 and hasattr(os, "nice"):
-        with suppress(OSError):
-            os.nice(step)
+    merging.be_nicer()  # the search workers as nice as the background merges
 
 
 def _listen(host: str, port: int) -> list[socket.socket]:

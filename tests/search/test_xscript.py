@@ -247,3 +247,36 @@ def test_a_searcher_loads_the_layer_the_writer_stored_and_builds_a_broken_ones(t
     assert len(marked) == 1 and len(rebuilt) == 1  # loaded, and the broken one built instead
     assert "ظریف" in {t for terms in rebuilt[0].fa.values() for t in terms}
     assert {h.id for h in engine.search(SearchRequest(q="Zarif", lang="fa")).hits} == {"w1", "w2"}
+
+
+def test_a_generations_names_add_the_new_layers_to_the_previous_sums(tmp_path):
+    """latin_names of a generation with layers appended equal the same tables built
+    afresh, though only the new layers were summed (a name may become one only now)."""
+    from search import xtables
+    from search.queue import Op, WriteQueue
+    from search.writer import IndexWriter
+
+    base = [Document(id="a", lang="id", title="Kabar", text="Kata Menteri Lavrov di Moskow, lalu Lavrov pulang.")]
+    base += [Document(id=f"f{i}", lang="id", title="Cuaca", text=f"Hujan turun pada hari ke-{i}.")
+             for i in range(30)]
+    Indexer(tmp_path).add_documents(base)
+    engine = Engine(tmp_path)
+    writer = IndexWriter(tmp_path)
+    texts = ["Lalu Zarif datang ke Teheran.", "Zarif dan Lavrov bertemu.", "Menurut Zarif, Lavrov setuju.",
+             "Kemudian Zarif pergi ke Baku bersama Aliyev.", "Aliyev menyambut Zarif di Baku."]
+    compared = carried = 0
+    for i, text in enumerate(texts):
+        WriteQueue(tmp_path).enqueue([Op("put", f"w{i}", Document(id=f"w{i}", lang="id", title="Lagi", text=text))])
+        writer.apply_batch()
+        time.sleep(REFRESH_EVERY + 0.05)
+        searcher = engine.searchers.searcher()
+        tables = engine._xscript_tables(searcher)
+        reader = searcher.reader()
+        carried += tables._prev is not None
+        keys = {k for layer in tables.layers for k in layer.names["id"]}
+        fresh = xtables.Tables(tables.layers, reader)
+        for key in sorted(keys):
+            assert tables.latin_names("id", key, reader) == fresh.latin_names("id", key, reader), key
+            compared += 1
+    assert carried >= 3 and compared > 10
+    assert "zarif" in tables.latin_names("id", "SRF", reader)
