@@ -8,7 +8,9 @@ step of --steps small segments every bench query is run twice with snippets in t
 process (after a pass that opens what it needs): CPU ms a query. Then the small
 segments are merged as the writer's background merge does (search/merging.py): CPU
 ms a document. Session 10: 2.16 / 2.59 / 3.12 / 3.58 CPU ms a query at 0 / 8 / 16 / 24
-segments of 50, and 5.6 CPU ms a merged document. CPU by time.process_time; read ratios.
+segments of 50, and 5.6 CPU ms a merged document. Session 11, the small segments searched
+as one (search/segment_group.py): 2.06 / 1.73 / 2.01 / 2.03, and 6.3-7.9 (a noisier machine).
+CPU by time.process_time; read ratios.
 """
 
 from __future__ import annotations

@@ -145,12 +145,13 @@ class View:
     """One query's handle on a group: the group's lists, and the calling thread's own
     segment readers for what the group does not hold (deletions, uncovered fields)."""
 
-    __slots__ = ("group", "leaves", "schema")
+    __slots__ = ("group", "leaves", "schema", "_live")
 
     def __init__(self, group: Group, leaves: list):
         self.group = group
         self.leaves = leaves
         self.schema = leaves[0].schema
+        self._live: list = []
 
     def covers(self, fieldname: str) -> bool:
         return fieldname in self.group.covered
@@ -162,11 +163,13 @@ class View:
         return self.group.lengths(fieldname, self.leaves)[ids]
 
     def live_mask(self) -> np.ndarray | None:
-        masks = [postings.live_mask(leaf) for leaf in self.leaves]
-        if all(m is None for m in masks):
-            return None
-        return np.concatenate([np.ones(leaf.doc_count_all(), bool) if m is None else m
-                               for leaf, m in zip(self.leaves, masks)])
+        """False for the group's deleted documents (None: none): a reader's deletions are
+        fixed (search/searchers.py opens a new one when they change), so computed once."""
+        if not self._live:
+            masks = [postings.live_mask(leaf) for leaf in self.leaves]
+            self._live.append(None if all(m is None for m in masks) else np.concatenate(
+                [np.ones(leaf.doc_count_all(), bool) if m is None else m for leaf, m in zip(self.leaves, masks)]))
+        return self._live[0]
 
     def each(self, evaluate) -> tuple[np.ndarray, np.ndarray]:
         """`evaluate(leaf)` on every grouped segment, as one segment's (ids, scores)."""
@@ -180,6 +183,15 @@ class View:
 
 _groups: dict = {}
 _lock = threading.Lock()
+
+
+def runs_of(reader) -> list:
+    """runs(reader.leaf_readers()), remembered on the reader (one per thread and index
+    state: its segments and their deletions never change)."""
+    found = reader.__dict__.get("_lintas_runs")
+    if found is None:
+        found = reader.__dict__["_lintas_runs"] = runs(reader.leaf_readers())
+    return found
 
 
 def runs(leaf_readers) -> list:

@@ -115,8 +115,8 @@ def match(searcher, q: wq.Query, stats: TermStats, grouped: bool = True) -> Matc
     """All matches of `q` (see `supports`) with Whoosh's scores, deleted documents left out.
     `grouped`: runs of small segments searched as one (search/segment_group.py)."""
     docnums, scores = [], []
-    leaves = searcher.reader().leaf_readers()
-    for leaf, offset in segment_group.runs(leaves) if grouped else leaves:
+    reader = searcher.reader()
+    for leaf, offset in segment_group.runs_of(reader) if grouped else reader.leaf_readers():
         ids, s = _eval(q, leaf, stats)
         live = leaf.live_mask() if type(leaf) is View else postings.live_mask(leaf)
         if live is not None and len(ids):
