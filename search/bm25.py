@@ -115,15 +115,48 @@ SEGMENT_DF_TERMS = 200_000
 def doc_frequency(searcher, fieldname: str, text) -> int:
     """searcher.doc_frequency(fieldname, text) (a searcher or a reader), each segment's
     part remembered. Also what says whether the index holds a term: Whoosh writes
-    a term only with its postings."""
+    a term only with its postings.
+
+    A reader of search/searchers.py carries its index state's totals (`_lintas_df`:
+    shared by the threads' readers of those segments) and, when that state only added
+    segments to the previous one, the previous totals and the added segments' ids: a
+    total is then the previous one plus the new segments' parts, not a sum over every
+    segment again for each query word after each commit."""
     reader = searcher.reader() if hasattr(searcher, "reader") else searcher
+    shared = reader.__dict__.get("_lintas_df")
+    if shared is None:
+        return _summed(reader, fieldname, text)
+    totals, carry = shared
+    key = (fieldname, text)
+    found = totals.get(key)
+    if found is None:
+        before = carry[0].get(key) if carry is not None else None
+        if before is not None:
+            found = before + _summed(reader, fieldname, text, carry[1])
+        else:
+            found = _summed(reader, fieldname, text)
+        if len(totals) >= SEGMENT_DF_TERMS:
+            totals.clear()  # a bound, not an LRU
+        totals[key] = found
+    return found
+
+
+def _summed(reader, fieldname: str, text, only: frozenset | None = None) -> int:
+    """The term's document frequency summed over the reader's segments (`only`: over
+    those segment ids alone)."""
     total = 0
-    for leaf, _offset in reader.leaf_readers():
-        segment = leaf.segment()
-        if segment is None:
+    leaves = reader.__dict__.get("_lintas_leaf_ids")
+    if leaves is None:  # segment_id() formats a string each time: once per reader
+        leaves = reader.__dict__["_lintas_leaf_ids"] = [
+            (leaf, None if leaf.segment() is None else leaf.segment().segment_id())
+            for leaf, _offset in reader.leaf_readers()]
+    for leaf, sid in leaves:
+        if sid is None:
             total += leaf.doc_frequency(fieldname, text)
             continue
-        key = (segment.segment_id(), fieldname, text)
+        if only is not None and sid not in only:
+            continue
+        key = (sid, fieldname, text)
         df = _segment_df.get(key)
         if df is None:
             df = _leaf_df(leaf, fieldname, text)

@@ -51,12 +51,14 @@ class SearcherPool:
         now = time.monotonic()
         if searcher is None:
             local.searcher, local.checked = self._open(), now
+            self._state(local.searcher)  # its reader carries the state's shared totals (search/bm25.py)
         elif now - local.checked > REFRESH_EVERY or generation(searcher) < self._newest:
             local.checked = now
             if not searcher.up_to_date():
                 # Not searcher.refresh(): Whoosh compares segments by id only, so deletions
                 # in an old segment (updates, deletes) would stay invisible (codec.reopen).
                 local.searcher = self._reopen(searcher)
+                self._state(local.searcher)
         opened = generation(local.searcher)
         if opened > self._newest:
             with self._newest_lock:
@@ -131,12 +133,20 @@ class SearcherPool:
                 found = self._states.get(key)
                 if found is None:
                     newest = next(reversed(self._states.values()), None)
-                    # A term the previous state held is still held if all its segments are.
-                    carried = newest["terms"] if newest is not None and set(newest["key"]) <= set(key) else None
-                    found = {"key": key, "terms": {}, "stats": {}, "carried": carried}
+                    carried = carried_df = None
+                    if newest is not None and set(newest["key"]) <= set(key):
+                        # A term the previous state held is still held if all its segments
+                        # are, and its document frequency grows by the added segments' only.
+                        carried = newest["terms"]
+                        carried_df = (newest["df"], frozenset(key) - frozenset(newest["key"]))
+                    found = {"key": key, "terms": {}, "stats": {}, "carried": carried,
+                             "df": {}, "df_carry": carried_df}
                     while len(self._states) >= STATES:
                         del self._states[next(iter(self._states))]
                     self._states[key] = found
+        reader = searcher.reader()
+        if "_lintas_df" not in reader.__dict__:
+            reader._lintas_df = (found["df"], found["df_carry"])
         return found
 
 

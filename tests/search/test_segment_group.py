@@ -165,3 +165,27 @@ def test_fields_the_group_does_not_hold_are_searched_segment_by_segment(live, mo
     view = segment_group.runs(engine.searchers.searcher().reader().leaf_readers())[0][0]
     assert not view.covers("title_id") and view.covers("body_id")
     assert _assert_grouped_equals_alone(engine, _queries(engine)) > 100
+
+
+def test_document_frequencies_carried_across_commits_equal_whooshs(live):
+    from search.bm25 import doc_frequency
+
+    index_dir, docs = live
+    engine = Engine(index_dir)
+    pool = engine.searchers
+    terms = sorted({t for leaf, _ in pool.searcher().reader().leaf_readers()
+                    for t in list(leaf.lexicon("body_id"))[:150]})
+    for t in terms:  # the first state's totals, summed over every segment
+        doc_frequency(pool.searcher(), "body_id", t)
+    for round_ in range(2):
+        Indexer(index_dir).add_documents([Document(id=f"more-{round_}-{i}", title="", text=d.text, lang="id")
+                                          for i, d in enumerate(docs[40:70])])
+        pool._local.searcher = None
+        searcher = pool.searcher()
+        reader = searcher.reader()
+        totals, carry = reader._lintas_df
+        assert carry is not None and len(carry[1]) == 1  # one segment added to the previous state
+        for t in terms:
+            assert doc_frequency(searcher, "body_id", t) == sum(
+                leaf.doc_frequency("body_id", t) for leaf, _ in reader.leaf_readers()), t
+        assert all(("body_id", t) in totals for t in terms)
