@@ -202,13 +202,18 @@ def cpu_split(pid: int) -> dict[str, float]:
     search workers), and by this process (the load clients)."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"writer": 0.0, "search": 0.0, "clients": time.process_time()}
-    for p in process_tree(pid):
+    writers: set[int] = set()
+    for p in process_tree(pid):  # parents first
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
             cmdline = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
         except FileNotFoundError:
             continue
-        kind = "writer" if b"search.writer" in cmdline or b"search.merging" in cmdline else "search"
+        # A merge child that has exited but is not yet reaped has no cmdline: its parent
+        # (the writer) says whose it is, else its CPU would count as the search workers'.
+        if b"search.writer" in cmdline or b"search.merging" in cmdline or int(fields[1]) in writers:
+            writers.add(p)
+        kind = "writer" if p in writers else "search"
         ticks = int(fields[11]) + int(fields[12])  # utime + stime
         if b"search.writer" in cmdline:
             ticks += int(fields[13]) + int(fields[14])  # cutime + cstime: merges that ended
