@@ -145,12 +145,7 @@ def _summed(reader, fieldname: str, text, only: frozenset | None = None) -> int:
     """The term's document frequency summed over the reader's segments (`only`: over
     those segment ids alone)."""
     total = 0
-    leaves = reader.__dict__.get("_lintas_leaf_ids")
-    if leaves is None:  # segment_id() formats a string each time: once per reader
-        leaves = reader.__dict__["_lintas_leaf_ids"] = [
-            (leaf, None if leaf.segment() is None else leaf.segment().segment_id())
-            for leaf, _offset in reader.leaf_readers()]
-    for leaf, sid in leaves:
+    for leaf, sid in leaf_segment_ids(reader):
         if sid is None:
             total += leaf.doc_frequency(fieldname, text)
             continue
@@ -165,6 +160,17 @@ def _summed(reader, fieldname: str, text, only: frozenset | None = None) -> int:
             _segment_df[key] = df
         total += df
     return total
+
+
+def leaf_segment_ids(reader) -> list:
+    """(leaf reader, its segment's id or None) of every leaf, remembered on the reader
+    (segment_id() formats a string at each call)."""
+    found = reader.__dict__.get("_lintas_leaf_ids")
+    if found is None:
+        found = reader.__dict__["_lintas_leaf_ids"] = [
+            (leaf, None if leaf.segment() is None else leaf.segment().segment_id())
+            for leaf, _offset in reader.leaf_readers()]
+    return found
 
 
 def _leaf_df(leaf, fieldname: str, text) -> int:

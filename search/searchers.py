@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 from analyzers import LANGS
 
 from . import codec, vectorized
-from .bm25 import doc_frequency
+from .bm25 import doc_frequency, leaf_segment_ids
 from .plan import TermCache
 from .ranking import weighting
 from .shards import ShardedIndex
@@ -156,8 +156,8 @@ def state_key(searcher) -> tuple:
     key = getattr(searcher, "_lintas_state", None)
     if key is None:
         reader = searcher.reader()
-        key = tuple(leaf.segment().segment_id() if leaf.segment() is not None else f"?{id(leaf)}"
-                    for leaf, _offset in reader.leaf_readers()) if reader.generation() is not None else ()
+        key = tuple(f"?{id(leaf)}" if sid is None else sid for leaf, sid in leaf_segment_ids(reader)) \
+            if reader.generation() is not None else ()
         searcher._lintas_state = key
     return key
 

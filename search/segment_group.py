@@ -38,7 +38,7 @@ MIN_RUN = 2
 # its memory (~8 bytes each), emptied when full (not an LRU).
 HELD = 2_000_000
 GROUPS = 3  # groups kept: the newest generations' runs (a thread may lag one behind)
-_EMPTY = np.zeros(0, np.int64)
+_UNSEEN = object()  # a term not looked up yet (None: looked up, in none of the segments)
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,13 @@ class Group:
 
     def postings(self, fieldname: str, btext: bytes) -> postings.PostingList | None:
         key = (fieldname, btext)
-        try:
-            return self._terms[key]
-        except KeyError:
-            pass
+        found = self._terms.get(key, _UNSEEN)
+        if found is not _UNSEEN:  # a list, or None: no grouped segment holds the term
+            return found
         first, parts = 0, []
         if self._prev is not None:
-            done = self._prev[0].get(key, False)
-            if done is not False:
+            done = self._prev[0].get(key, _UNSEEN)
+            if done is not _UNSEEN:
                 first = self._prev[2]
                 if done is not None:
                     parts.append((done.ids, done.tfs, done.field.occ, done.field.pos))
