@@ -143,3 +143,54 @@ def surface_terms(analyzer, text: str) -> list[str]:
         return []  # no surface terms in this chain (Indonesian): skip a second analysis
     return [t.text for t in analyzer(text, mode="index") if getattr(t, "surface", False)]
 
+
+
+def index_occurrences(analyzer, value: str, chars: bool) -> dict[str, list] | None:
+    """What indexing `value` with `analyzer` records, without Token objects: each term's
+    occurrences in order of first appearance, as `position` or (position, start, end).
+
+    The same terms, positions and spans as the token stream of `analyzer(value,
+    positions=True, chars=chars, mode="index")` (tests/analyzers/test_chain.py): one
+    loop instead of a generator per stage and an attribute write per token, for
+    indexing, which runs every document's fields through here. None when `analyzer`
+    is not a NormalizingTokenizer followed by a TermFilter, the only chain this knows.
+    """
+    items = getattr(analyzer, "items", None)
+    if (not items or len(items) != 2 or type(items[0]) is not NormalizingTokenizer
+            or type(items[1]) is not TermFilter):
+        return None
+    tokenizer, terms = items
+    text, offsets = normalize_chars(value)
+    if tokenizer.prepare is not None:
+        text = tokenizer.prepare(text)
+    func, surface = terms.func, terms.surface
+    seen: dict[str, list] = {}
+    get = seen.get
+    pos = 0  # stop words take no position (TermFilter renumbers over the kept tokens)
+    for match in tokenizer._regex.finditer(text):
+        word = match.group()
+        term = func(word)
+        if term is None:
+            continue
+        if chars:
+            s, e = match.span()
+            if offsets is not None:
+                s, e = offsets[s], max(offsets[e - 1] + 1, offsets[e])
+            occ = (pos, s, e)
+        else:
+            occ = pos
+        found = get(term)
+        if found is None:
+            seen[term] = [occ]
+        else:
+            found.append(occ)
+        if surface is not None:
+            form = surface(word)
+            if form != term:
+                found = get(form)
+                if found is None:
+                    seen[form] = [occ]
+                else:
+                    found.append(occ)
+        pos += 1
+    return seen

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,26 +84,96 @@ def _arrays(terms: list[bytes], post_starts: list[int], ids: np.ndarray, weights
     counts, codes = _occurrences(values, chars)
     occ = np.zeros(len(counts) + 1, np.int64)
     np.cumsum(counts, out=occ[1:])
+    first = occ[:-1]
+    pos = _restarting_cumsum(codes[:, 0], first)
+    starts = lens = None
+    if chars:
+        # Characters stores (position, start - previous end, length) deltas.
+        lens = codes[:, 2]
+        starts = _restarting_cumsum(codes[:, 1] + codes[:, 2], first) - lens
+    return _assemble(terms, np.asarray(post_starts, np.int64), ids, np.asarray(weights, np.float32),
+                     counts, occ, pos, starts, lens, lengths)
+
+
+def _assemble(terms: list[bytes], post_starts: np.ndarray, ids: np.ndarray, weights: np.ndarray | None,
+              counts: np.ndarray, occ: np.ndarray, pos: np.ndarray, starts: np.ndarray | None,
+              lens: np.ndarray | None, lengths: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays of a field, in the order of _ARRAY_NAMES; `weights` None: each is its count."""
     out = {
         "keys": np.array([t[:sidecar.KEY_BYTES] for t in terms], dtype=f"S{sidecar.KEY_BYTES}"),
         "term_bytes": np.frombuffer(b"".join(terms), np.uint8),
         "term_starts": np.concatenate([[0], np.cumsum([len(t) for t in terms])]).astype(np.int64),
-        "post_starts": np.asarray(post_starts, np.int64),
+        "post_starts": post_starts,
         "ids": ids.astype(np.int32),
         "occ": _narrow(occ),
     }
-    w = np.asarray(weights, np.float32)
-    if not np.array_equal(w, counts.astype(np.float32)):
-        out["tfs"] = w  # boosted tokens: the weight is not the count
-    first = occ[:-1]
-    out["pos"] = _narrow(_restarting_cumsum(codes[:, 0], first))
-    if chars:
-        # Characters stores (position, start - previous end, length) deltas.
-        ends = _restarting_cumsum(codes[:, 1] + codes[:, 2], first)
-        out["starts"] = _narrow(ends - codes[:, 2])
-        out["lens"] = _narrow(codes[:, 2])
+    if weights is not None and not np.array_equal(weights, counts.astype(np.float32)):
+        out["tfs"] = weights  # boosted tokens: the weight is not the count
+    out["pos"] = _narrow(pos)
+    if starts is not None:
+        out["starts"] = _narrow(starts)
+        out["lens"] = _narrow(lens)
     out["lengths"] = lengths
     return out
+
+
+class Occurrences:
+    """A field's postings as a segment writer adds them, for its sidecar at the flush.
+
+    search/codec/write.py hands over each document's terms with their occurrences
+    before it pickles them into Whoosh's values; the flush then makes the sidecar
+    from these flat arrays instead of unpickling every value again (a tenth of a
+    build's CPU). The arrays are the flush's only if every posting of the field
+    came through here: `arrays` checks the counts, and the caller falls back to
+    the values otherwise (a merge's postings, a boosted field).
+    """
+
+    def __init__(self, chars: bool):
+        self.chars = chars
+        self.numbers: dict[bytes, int] = {}  # term -> its number, in order of first use
+        self.post_terms = array("q")
+        self.post_docs = array("q")
+        self.post_counts = array("q")
+        self.occ = array("q")  # position, or position, start, end, per occurrence
+        self.complete = True
+
+    def add(self, docnum: int, terms: list[bytes], lists: list[list]) -> None:
+        """One document's postings of the field: terms and their occurrence lists."""
+        numbers = self.numbers
+        setdefault = numbers.setdefault
+        self.post_terms.extend([setdefault(t, len(numbers)) for t in terms])
+        self.post_docs.extend(itertools.repeat(docnum, len(terms)))
+        self.post_counts.extend(map(len, lists))
+        self.occ.extend(_chain(_chain(lists)) if self.chars else _chain(lists))
+
+    def arrays(self, terms: int, postings: int, lengths: np.ndarray) -> dict[str, np.ndarray] | None:
+        """The sidecar arrays, if `terms` and `postings` (what the flush wrote) are all here."""
+        if not self.complete or terms != len(self.numbers) or postings != len(self.post_docs):
+            return None
+        keys = list(self.numbers)
+        by_term = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = np.empty(len(keys), np.int64)
+        rank[by_term] = np.arange(len(keys))
+        ranks = rank[np.frombuffer(self.post_terms, np.int64)]
+        # Documents came in docnum order, so a stable sort by term gives (term, docnum).
+        order = np.argsort(ranks, kind="stable")
+        counts = np.frombuffer(self.post_counts, np.int64)
+        added_at = np.zeros(len(counts) + 1, np.int64)
+        np.cumsum(counts, out=added_at[1:])
+        counts = counts[order]
+        occ = np.zeros(len(counts) + 1, np.int64)
+        np.cumsum(counts, out=occ[1:])
+        gather = np.repeat(added_at[:-1][order] - occ[:-1], counts) + np.arange(occ[-1])
+        width = 3 if self.chars else 1
+        codes = np.frombuffer(self.occ, np.int64).reshape(-1, width)[gather]
+        post_starts = np.zeros(len(keys) + 1, np.int64)
+        np.cumsum(np.bincount(ranks, minlength=len(keys)), out=post_starts[1:])
+        starts = lens = None
+        if self.chars:
+            starts = codes[:, 1]
+            lens = codes[:, 2] - starts
+        return _assemble([keys[i] for i in by_term], post_starts, np.frombuffer(self.post_docs, np.int64)[order],
+                         None, counts, occ, codes[:, 0], starts, lens, lengths)
 
 
 class FlushCapture:
@@ -120,17 +191,28 @@ class FlushCapture:
         return set(sidecar_fields(schema))
 
     @staticmethod
-    def arrays(fieldobj, terms: list[tuple], lengths: bytes | None, doccount: int) -> dict[str, np.ndarray]:
-        """`terms`: (btext, docnums, weights, values) per term, in order."""
+    def collector(fieldobj) -> Occurrences:
+        """Where a segment writer puts a sidecar field's occurrences as documents come."""
+        return Occurrences(type(fieldobj.format) is formats.Characters)
+
+    @staticmethod
+    def arrays(fieldobj, terms: list[tuple], lengths: bytes | None, doccount: int,
+               collected: Occurrences | None = None) -> dict[str, np.ndarray]:
+        """`terms`: (btext, docnums, weights, values) per term, in order; `collected`:
+        the same postings' occurrences as they were added, if the writer kept them."""
         post_starts = [0]
         for _t, docs, _w, _v in terms:
             post_starts.append(post_starts[-1] + len(docs))
-        ids = np.fromiter(_chain(t[1] for t in terms), np.int64, post_starts[-1])
-        weights = np.fromiter(_chain(t[2] for t in terms), np.float64, post_starts[-1])
-        values = list(_chain(t[3] for t in terms))
         lens = np.zeros(doccount, np.uint8)
         if lengths is not None:
             lens[:] = np.frombuffer(lengths, np.uint8, doccount)
+        if collected is not None:
+            out = collected.arrays(len(terms), post_starts[-1], lens)
+            if out is not None:
+                return out
+        ids = np.fromiter(_chain(t[1] for t in terms), np.int64, post_starts[-1])
+        weights = np.fromiter(_chain(t[2] for t in terms), np.float64, post_starts[-1])
+        values = list(_chain(t[3] for t in terms))
         return _arrays([t[0] for t in terms], post_starts, ids, weights, values,
                        type(fieldobj.format) is formats.Characters, lens)
 

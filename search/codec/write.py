@@ -40,11 +40,14 @@ from whoosh.codec.whoosh3 import (
     _lenfield,
 )
 from whoosh.filedb.filetables import _lengths as _record_lengths_struct
+from whoosh.formats import Characters, Positions
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.text import utf8encode
 from whoosh.writing import SegmentWriter
+
+from analyzers.chain import index_occurrences
 
 from .read import merge_postings
 
@@ -115,6 +118,8 @@ def add_postings(self, schema, lengths, items):
     wanted = hook.fields(schema) if hook is not None else ()
     fields = {}
     captured = None
+    # Each sidecar field's occurrences as the segment's documents were added (_fused_items).
+    collected = getattr(self, "lintas_occurrences", None) or {}
     for (fieldname, btext), group in groupby(items, _term_key):
         if fieldname != lastfield:
             if lastfield is not None:
@@ -123,7 +128,8 @@ def add_postings(self, schema, lengths, items):
                 terms.flush()
                 self.finish_field()
                 if captured is not None:
-                    fields[lastfield] = hook.arrays(fieldobj, captured, lenbytes, doccount)
+                    fields[lastfield] = hook.arrays(fieldobj, captured, lenbytes, doccount,
+                                                    collected.get(lastfield))
             fieldobj = schema[fieldname]
             self.start_field(fieldname, fieldobj)
             fieldid = self._fieldid
@@ -220,7 +226,7 @@ def add_postings(self, schema, lengths, items):
         terms.flush()
         self.finish_field()
         if captured is not None:
-            fields[lastfield] = hook.arrays(fieldobj, captured, lenbytes, doccount)
+            fields[lastfield] = hook.arrays(fieldobj, captured, lenbytes, doccount, collected.get(lastfield))
     if hook is not None and lengths is not None:
         self.lintas_sidecar = (doccount, fields)
 
@@ -279,7 +285,9 @@ def add_document(self, **fields):
             length = 0
             if field.indexed:
                 fieldboost = self._field_boost(fields, fieldname, docboost)
-                items = list(field.index(value))
+                items = _fused_items(self, fieldname, field, value, fieldboost)
+                if items is None:
+                    items = list(field.index(value))
                 if field.scorable:
                     length = sum(map(_second, items))
                 if items:
@@ -317,6 +325,50 @@ def add_document(self, **fields):
     self.docnum += 1
 
 
+_FUSED_FORMATS = (Positions, Characters)
+
+
+def _fused_items(self, fieldname: str, field, value, fieldboost: float) -> list[tuple] | None:
+    """field.index(value) for a text field with positions, from analyzers.chain's one-loop
+    analysis (the same items: tests/search/test_flush.py), handing a sidecar field's
+    occurrences to the flush's collector on the way; None when that analysis does not apply."""
+    fmt = field.format
+    if type(fmt) not in _FUSED_FORMATS or not isinstance(value, str):
+        return None
+    chars = type(fmt) is Characters
+    seen = index_occurrences(field.analyzer, value, chars)
+    if seen is None:
+        return None
+    fb = fmt.field_boost
+    items = []
+    append = items.append
+    for term, occs in seen.items():
+        n = len(occs)
+        if chars:
+            deltas = []
+            pos_base = char_base = 0
+            for pos, start, end in occs:
+                deltas.append((pos - pos_base, start - char_base, end - start))
+                pos_base, char_base = pos, end
+        else:
+            deltas = list(map(sub, occs, chain((0,), occs)))
+        append((utf8encode(term)[0], n, n * 1.0 * fb, pack_uint(n) + dumps(deltas, 2)))
+    collectors = self.__dict__.get("_lintas_occurrences")
+    if collectors is None:
+        collectors = self._lintas_occurrences = {}
+    collector = collectors.get(fieldname, False)
+    if collector is False:
+        hook = _sidecars
+        collector = collectors[fieldname] = (
+            hook.collector(field) if hook is not None and fieldname in hook.fields(self.schema) else None)
+    if collector is not None:
+        if fb * fieldboost != 1.0:
+            collector.complete = False  # weights that are not counts: the values' way
+        else:
+            collector.add(self.docnum, [item[0] for item in items], list(seen.values()))
+    return items
+
+
 # PostingPool.add's estimate of a posting's memory: 150 bytes + the field name, twice the
 # term's bytes and the value's.
 _POSTING_BYTES = 150
@@ -347,10 +399,17 @@ def add_postings_to_pool(self, reader, startdoc, docmap):
     with the segment read whole by codec.merge_postings instead of term lookup
     by term lookup and PostingPool.add by PostingPool.add."""
     if not isinstance(reader, SegmentReader) or not hasattr(reader._terms, "_tindex"):
+        _incomplete(self)
         return WHOOSH_ADD_POSTINGS_TO_POOL(self, reader, startdoc, docmap)
+    _incomplete(self)
     pool = self.pool
     for fieldname, posts in merge_postings(reader, self.schema, startdoc, docmap):
         _pool_extend(pool, fieldname, posts)
+
+
+def _incomplete(writer) -> None:
+    """Postings that are not a document's go into the pool: its collectors no longer hold them all."""
+    writer._lintas_merged = True
 
 
 WHOOSH_ADD_POSTINGS_TO_POOL = SegmentWriter.add_postings_to_pool
@@ -376,6 +435,8 @@ def capture_sidecars(hook) -> None:
 
 def _finalize_segment(self):
     """SegmentWriter._finalize_segment, then the sidecar its flush captured."""
+    if not self.__dict__.get("_lintas_merged"):
+        self.fieldwriter.lintas_occurrences = self.__dict__.get("_lintas_occurrences")
     segment = WHOOSH_FINALIZE_SEGMENT(self)
     captured = getattr(self.fieldwriter, "lintas_sidecar", None)
     folder = getattr(self.storage, "folder", None)

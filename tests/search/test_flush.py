@@ -201,3 +201,23 @@ def test_the_sidecars_are_the_same(built):
 def _leaves(path):
     reader = whoosh_index.open_dir(str(path)).reader()
     return [leaf for leaf, _offset in reader.leaf_readers()]
+
+
+def test_a_new_segments_sidecar_comes_from_the_added_occurrences(tmp_path, monkeypatch):
+    """Documents added through our add_document: the flush makes the sidecar from what
+    their analysis collected, unpickling no value; a merge's postings take the values' way."""
+    unpickled = []
+    real = sidecar_build._occurrences
+    monkeypatch.setattr(sidecar_build, "_occurrences", lambda *a: unpickled.append(len(a[0])) or real(*a))
+    path = tmp_path / "ix"
+    Indexer(path, procs=1).add_documents(_documents()[:120])
+    assert unpickled == []
+    (leaf,) = _leaves(path)
+    _derived_sidecar_is_the_flushs(leaf, tmp_path)  # unpickles, to derive: counted from here
+    derived = len(unpickled)
+    Indexer(path, procs=1).add_documents(_documents()[120:130])
+    assert len(unpickled) == derived  # a second segment, merged by nobody yet
+    whoosh_index.open_dir(str(path)).writer(compound=False).commit(optimize=True)
+    assert len(unpickled) > derived
+    (merged,) = _leaves(path)
+    _derived_sidecar_is_the_flushs(merged, tmp_path)
