@@ -40,12 +40,12 @@ from whoosh.codec.whoosh3 import (
     _lenfield,
 )
 from whoosh.filedb.filetables import _lengths as _record_lengths_struct
-from whoosh.formats import Characters, Positions
+from whoosh.formats import Characters, Existence, Positions
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.text import utf8encode
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from analyzers.chain import index_occurrences
 
@@ -200,7 +200,10 @@ def add_postings(self, schema, lengths, items):
                 mini_v = None
             else:
                 mini_v = b"".join(filter(None, bv))
-            data = dumps((tuple(map(sub, bd, chain((0,), bd))), mini_w, mini_v), 2)
+            gaps = tuple(map(sub, bd, chain((0,), bd)))
+            if len(gaps) > 1 and min(gaps[1:]) <= 0:
+                raise OutOfOrderError(f"docnums of {fieldname}:{btext!r} do not rise")
+            data = dumps((gaps, mini_w, mini_v), 2)
             if comp:
                 data = zlib.compress(data, comp)
             info = dumps((len(bd), bd[-1], mw, comp, length_to_byte(minlen), length_to_byte(maxlen)), 2)
@@ -333,7 +336,15 @@ def _fused_items(self, fieldname: str, field, value, fieldboost: float) -> list[
     analysis (the same items: tests/search/test_flush.py), handing a sidecar field's
     occurrences to the flush's collector on the way; None when that analysis does not apply."""
     fmt = field.format
-    if type(fmt) not in _FUSED_FORMATS or not isinstance(value, str):
+    if not isinstance(value, str):
+        return None
+    if type(fmt) is Existence:
+        words = getattr(field.analyzer, "distinct_words", None)
+        if words is None:
+            return None
+        fb = fmt.field_boost
+        return [(utf8encode(w)[0], 1, fb, b"") for w in words(value)]
+    if type(fmt) not in _FUSED_FORMATS:
         return None
     chars = type(fmt) is Characters
     seen = index_occurrences(field.analyzer, value, chars)
@@ -385,8 +396,50 @@ def _pool_extend(pool, fieldname: str, posts: list[tuple]) -> None:
     pool.current.extend(posts)
 
 
+_first = itemgetter(0)
 _second = itemgetter(1)
 _fifth = itemgetter(4)
+
+
+# -- the pool's sort
+
+def _sort_postings(postings: list[tuple]) -> None:
+    """Sort a pool's postings in place into the order of Whoosh's tuple sort.
+
+    Two stable sorts on one key each (term, then field) are ~2.4x faster than
+    comparing whole tuples, and equal to it because a (field, term)'s postings
+    enter the pool in docnum order: documents are numbered as they are added,
+    and a merge adds each segment's postings in order after them. The flush
+    refuses a list whose docnums do not rise (add_postings), so a break of that
+    order is an error, not a wrong index.
+    """
+    postings.sort(key=_second)
+    postings.sort(key=_first)
+
+
+def _pool_items(self, maxfiles=128):
+    """PostingPool.items (SortingPool's): the postings in order, sorted in place when in memory."""
+    if not self.runs:
+        _sort_postings(self.current)
+        return self.current
+    return WHOOSH_POOL_ITEMS(self, maxfiles)  # saves the rest as a run (_pool_save), merges the runs
+
+
+def _pool_save(self):
+    """SortingPool.save: the postings in memory written as one sorted run."""
+    current = self.current
+    if current:
+        _sort_postings(current)
+        path, f = self._new_run()
+        self._write_run(f, current)
+        self._add_run(path)
+        self.current = []
+
+
+WHOOSH_POOL_ITEMS = PostingPool.items
+WHOOSH_POOL_SAVE = PostingPool.save
+PostingPool.items = _pool_items
+PostingPool.save = _pool_save
 
 WHOOSH_ADD_DOCUMENT = SegmentWriter.add_document
 SegmentWriter.add_document = add_document

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from analyzers import LANGS, analyzer_for
 from analyzers.chain import index_occurrences
 from analyzers.names import NameTokenizer
+from analyzers.words import SurfaceWordsTokenizer
 from tests.analyzers.test_properties import INTERESTING
 
 SEEDS = [
@@ -59,3 +60,16 @@ def test_any_text(lang, text):
 
 def test_other_chains_are_not_taken():
     assert index_occurrences(NameTokenizer("id"), "Joko Widodo", True) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.sampled_from(SEEDS), st.text(), st.text(alphabet=INTERESTING, max_size=80)))
+def test_distinct_surface_words_are_the_tokenizers(text):
+    tokenizer = SurfaceWordsTokenizer()
+    assert tokenizer.distinct_words(text) == {t.text for t in tokenizer(text)}
+
+
+def test_distinct_surface_words_of_a_seed():
+    # Repeats once; hyphens split words; lowercased as typed.
+    assert SurfaceWordsTokenizer.distinct_words(SEEDS[2]) == {
+        "negara", "berhubungan", "dengan", "tehran", "baku", "dan", "itu", "lagi"}

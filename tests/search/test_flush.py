@@ -22,7 +22,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from search import codec, sidecar, sidecar_build
 from search.documents import Document
@@ -46,7 +46,9 @@ def whooshs_own_flush():
 _WHOOSHS = [(W3FieldWriter, "add_postings", codec.WHOOSH_ADD_POSTINGS),
             (SegmentWriter, "add_document", codec.WHOOSH_ADD_DOCUMENT),
             (SegmentWriter, "add_postings_to_pool", codec.WHOOSH_ADD_POSTINGS_TO_POOL),
-            (SegmentWriter, "_finalize_segment", codec.WHOOSH_FINALIZE_SEGMENT)]
+            (SegmentWriter, "_finalize_segment", codec.WHOOSH_FINALIZE_SEGMENT),
+            (PostingPool, "items", codec.WHOOSH_POOL_ITEMS),
+            (PostingPool, "save", codec.WHOOSH_POOL_SAVE)]
 
 
 def _documents() -> list[Document]:
@@ -221,3 +223,29 @@ def test_a_new_segments_sidecar_comes_from_the_added_occurrences(tmp_path, monke
     assert len(unpickled) > derived
     (merged,) = _leaves(path)
     _derived_sidecar_is_the_flushs(merged, tmp_path)
+
+
+def test_a_pool_that_spills_runs_to_disk_writes_whooshs_bytes(tmp_path, monkeypatch):
+    """Past its memory budget the pool writes sorted runs and merges them back (_pool_save)."""
+    saves = []
+    monkeypatch.setattr(PostingPool, "save", lambda self: saves.append(1) or codec.write._pool_save(self))
+    theirs, ours = tmp_path / "theirs", tmp_path / "ours"
+    docs = _documents()[:300]
+    with whooshs_own_flush():
+        Indexer(theirs, procs=1, limitmb=1).add_documents(docs)
+    Indexer(ours, procs=1, limitmb=1).add_documents(docs)
+    assert len(saves) > 2  # several runs, in our pool
+    assert ".pst" in _same_files(theirs, ours)
+
+
+def test_postings_out_of_docnum_order_are_refused(tmp_path):
+    """The pool's sort relies on a term's postings coming in docnum order: the flush checks it."""
+    from whoosh.fields import ID, TEXT, Schema
+
+    ix = whoosh_index.create_in(str(tmp_path), Schema(id=ID(stored=True), body=TEXT()))
+    w = ix.writer()
+    w.add_document(id="a", body="alpha beta")
+    w.add_document(id="b", body="alpha gamma")
+    w.pool.current.reverse()  # as if the second document's postings had come first
+    with pytest.raises(codec.write.OutOfOrderError, match="alpha"):
+        w.commit()
