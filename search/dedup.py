@@ -49,10 +49,11 @@ def _permutations():
     return _PERMUTATIONS
 
 
-def shingles(text: str) -> set[bytes]:
+def shingles(text: str, words: list[str] | None = None) -> set[bytes]:
     """The text's runs of SHINGLE_WORDS surface words, UTF-8, space-separated (the whole
-    text when it has fewer words)."""
-    words = surface_words(text)
+    text when it has fewer words). `words`: surface_words(text), if the caller has them."""
+    if words is None:
+        words = surface_words(text)
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words).encode()} if words else set()
     # Encoded once and split: surface words hold no space.
@@ -60,7 +61,7 @@ def shingles(text: str) -> set[bytes]:
     return {b" ".join(run) for run in zip(*(enc[i:] for i in range(SHINGLE_WORDS)))}
 
 
-def signature(text: str) -> np.ndarray | None:
+def signature(text: str, words: list[str] | None = None) -> np.ndarray | None:
     """The MinHash of the text's shingles; None when the text is too short to compare.
 
     datasketch's MinHash (scheme affine32, its SHA-1 hash), computed here over all
@@ -68,7 +69,7 @@ def signature(text: str) -> np.ndarray | None:
     Python call and struct.unpack, half of a signature's cost. The values are the
     same (tests/search/test_dedup.py compares them with datasketch's).
     """
-    found = shingles(text)
+    found = shingles(text, words)
     if len(found) < MIN_SHINGLES:
         return None
     a, b, (s1, m1, s2, m2, s3) = _permutations()
@@ -221,10 +222,11 @@ class Clusterer:
     def close(self) -> None:
         self.committed(None)
 
-    def fields(self, text: str, digest: str) -> dict[str, str]:
-        """The `lsh` and `dup` fields of a document with this text and content hash."""
+    def fields(self, text: str, digest: str, words: list[str] | None = None) -> dict[str, str]:
+        """The `lsh` and `dup` fields of a document with this text and content hash
+        (`words`: the text's surface words, if the caller has them)."""
         own = digest[:16]
-        sig = signature(text)
+        sig = signature(text, words)
         if sig is None:
             return {"dup": own}
         keys = band_keys(sig)
@@ -292,7 +294,7 @@ class Given:
     def __init__(self, fields_by_digest: dict[str, dict]):
         self._fields = fields_by_digest
 
-    def fields(self, text: str, digest: str) -> dict[str, str]:
+    def fields(self, text: str, digest: str, words: list[str] | None = None) -> dict[str, str]:
         return self._fields[digest]
 
     def committed(self, reader) -> None:

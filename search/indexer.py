@@ -23,6 +23,7 @@ from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
 from analyzers import detect_lang
+from analyzers.words import surface_words
 
 from . import dedup, sidecar_build, storage, xtables
 from .documents import Document, LoadError, iter_documents
@@ -84,12 +85,15 @@ def to_fields(doc: Document, lang: str, digest: str, clusterer: dedup.Clusterer 
         "hash": digest,
         title_field(lang): doc.title,
         body_field(lang): doc.text,
-        "words": f"{doc.title}\n{doc.text}",
     }
+    # The text's surface words serve the completions' field and the near-duplicate
+    # shingles; the field takes them as tokens (what its analyzer makes of title and text).
+    words = surface_words(doc.text)
+    fields["words"] = surface_words(doc.title) + words
     if lang in NAME_LANGS:
         fields[names_field(lang)] = doc.text
     if clusterer is not None:
-        fields.update(clusterer.fields(doc.text, digest))
+        fields.update(clusterer.fields(doc.text, digest, words))
     if doc.source:
         fields["source"] = doc.source
     if doc.url:

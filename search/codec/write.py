@@ -336,14 +336,18 @@ def _fused_items(self, fieldname: str, field, value, fieldboost: float) -> list[
     analysis (the same items: tests/search/test_flush.py), handing a sidecar field's
     occurrences to the flush's collector on the way; None when that analysis does not apply."""
     fmt = field.format
+    if type(fmt) is Existence:
+        if isinstance(value, (list, tuple)):  # tokens already (Whoosh's entoken): no analysis
+            words = set(value)
+        else:
+            distinct = getattr(field.analyzer, "distinct_words", None)
+            if distinct is None or not isinstance(value, str):
+                return None
+            words = distinct(value)
+        fb = fmt.field_boost
+        return [(utf8encode(w)[0], 1, fb, b"") for w in words]
     if not isinstance(value, str):
         return None
-    if type(fmt) is Existence:
-        words = getattr(field.analyzer, "distinct_words", None)
-        if words is None:
-            return None
-        fb = fmt.field_boost
-        return [(utf8encode(w)[0], 1, fb, b"") for w in words(value)]
     if type(fmt) not in _FUSED_FORMATS:
         return None
     chars = type(fmt) is Characters

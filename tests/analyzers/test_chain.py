@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from analyzers import LANGS, analyzer_for
 from analyzers.chain import index_occurrences
 from analyzers.names import NameTokenizer
-from analyzers.words import SurfaceWordsTokenizer
+from analyzers.words import SurfaceWordsTokenizer, surface_words
 from tests.analyzers.test_properties import INTERESTING
 
 SEEDS = [
@@ -73,3 +73,11 @@ def test_distinct_surface_words_of_a_seed():
     # Repeats once; hyphens split words; lowercased as typed.
     assert SurfaceWordsTokenizer.distinct_words(SEEDS[2]) == {
         "negara", "berhubungan", "dengan", "tehran", "baku", "dan", "itu", "lagi"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=INTERESTING, max_size=40)),
+       st.one_of(st.text(), st.text(alphabet=INTERESTING, max_size=80)))
+def test_a_titles_and_a_texts_surface_words_are_those_of_both_on_two_lines(title, text):
+    # search/indexer.to_fields indexes these as the `words` field's tokens.
+    assert surface_words(title) + surface_words(text) == surface_words(f"{title}\n{text}")
