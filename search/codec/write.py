@@ -8,7 +8,8 @@ and term info from those lists, with C doing the per-posting loops (zip, map,
 array, min/max over the length bytes). Every flush goes through it: a commit, a
 merge at commit, Whoosh's multiprocessing workers (forked after this module is
 imported) and codec.merge_segments. The files are byte for byte Whoosh's own
-(tests/search/test_flush.py writes the same documents both ways).
+(tests/search/test_flush.py writes the same documents both ways), but for a
+block's small pickle, stored uncompressed (COMPRESS_FROM).
 
 It also replaces SegmentWriter.add_document, to put each field's postings
 into the pool as one list rather than one PostingPool.add per posting,
@@ -17,6 +18,9 @@ SegmentWriter.add_postings_to_pool, to read a merged segment's postings whole
 SegmentWriter._finalize_segment, to write the finished segment's sidecar from
 the postings its flush handed to the capture registered by
 search/sidecar_build.py (which would otherwise read them back from the blocks).
+A document's text fields are analyzed by analyzers.chain's one loop rather than
+Whoosh's token stream (`_fused_items`), which also hands a sidecar field's
+occurrences to that capture, and the pool sorts by two key sorts (`_sort_postings`).
 """
 
 from __future__ import annotations
@@ -52,6 +56,13 @@ from analyzers.chain import index_occurrences
 from .read import merge_postings
 
 WHOOSH_ADD_POSTINGS = FieldWriter.add_postings  # Whoosh's own (tests/search/test_flush.py)
+
+# A block's pickle shorter than this is stored as it is: zlib saved about 1 byte of the
+# ~90 of a body's one-posting block (and made 7 in 10 longer), at ~7.5 us a call, a
+# twentieth of a build. Whoosh meant the same below 20 bytes (W3PostingsWriter._write_block,
+# where a line that follows undoes it); each block records its compression, so readers
+# need nothing.
+COMPRESS_FROM = 128
 
 _term_key = itemgetter(0, 1)
 _pack_terminfo = W3TermInfo._struct.pack
@@ -204,9 +215,10 @@ def add_postings(self, schema, lengths, items):
             if len(gaps) > 1 and min(gaps[1:]) <= 0:
                 raise OutOfOrderError(f"docnums of {fieldname}:{btext!r} do not rise")
             data = dumps((gaps, mini_w, mini_v), 2)
-            if comp:
-                data = zlib.compress(data, comp)
-            info = dumps((len(bd), bd[-1], mw, comp, length_to_byte(minlen), length_to_byte(maxlen)), 2)
+            c = comp if len(data) >= COMPRESS_FROM else 0
+            if c:
+                data = zlib.compress(data, c)
+            info = dumps((len(bd), bd[-1], mw, c, length_to_byte(minlen), length_to_byte(maxlen)), 2)
             size = len(info) + len(data)
             out += (pack_int(-size if i + blocklimit >= n else size), info, data)
             # W3TermInfo.add_block
@@ -249,9 +261,10 @@ def _one_posting(doc: int, weight: float, value, lenbytes, fixed, comp):
     else:
         mini_v = value or b""
     data = dumps(((doc,), None if wf == 1.0 else wf, mini_v), 2)
-    if comp:
-        data = zlib.compress(data, comp)
-    info = dumps((1, doc, mw, comp, length_to_byte(minlen), length_to_byte(maxlen)), 2)
+    c = comp if len(data) >= COMPRESS_FROM else 0
+    if c:
+        data = zlib.compress(data, c)
+    info = dumps((1, doc, mw, c, length_to_byte(minlen), length_to_byte(maxlen)), 2)
     block = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(info) + len(data))), info, data))
     return block, 0 + wf, minlen, maxlen, max(0, mw)
 

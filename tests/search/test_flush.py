@@ -6,7 +6,8 @@ update and a delete, go into two real indexes on disk, once through Whoosh's
 add_document and FieldWriter.add_postings and once through ours; the second commit leaves a
 second segment; an optimizing commit (Whoosh's merge at commit) and a background
 merge (codec.merge_segments) merge them. Every segment file is compared byte for byte, position for
-position in the TOC (segment ids are random, so names are not).
+position in the TOC (segment ids are random, so names are not). Whoosh's side stores a block's small
+pickle uncompressed, as its _write_block means to (codec.write.COMPRESS_FROM).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import os
 import shutil
 from contextlib import contextmanager, nullcontext
 from datetime import date
+from pickle import dumps
 
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 from whoosh.writing import PostingPool, SegmentWriter
@@ -28,6 +30,22 @@ from search import codec, sidecar, sidecar_build
 from search.documents import Document
 from search.indexer import Indexer, to_fields
 from tests.search.test_vectorized import _seed_documents
+
+
+def _whooshs_write_block(self, last=False):
+    """W3PostingsWriter._write_block with its rule for small pickles working, at our threshold
+    (codec.write.COMPRESS_FROM): the block's pickle is what it computes first."""
+    data = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+    saved = self._compression
+    if len(data) < codec.write.COMPRESS_FROM:
+        self._compression = 0
+    try:
+        return WHOOSH_WRITE_BLOCK(self, last)
+    finally:
+        self._compression = saved
+
+
+WHOOSH_WRITE_BLOCK = W3PostingsWriter._write_block
 
 
 @contextmanager
@@ -48,7 +66,8 @@ _WHOOSHS = [(W3FieldWriter, "add_postings", codec.WHOOSH_ADD_POSTINGS),
             (SegmentWriter, "add_postings_to_pool", codec.WHOOSH_ADD_POSTINGS_TO_POOL),
             (SegmentWriter, "_finalize_segment", codec.WHOOSH_FINALIZE_SEGMENT),
             (PostingPool, "items", codec.WHOOSH_POOL_ITEMS),
-            (PostingPool, "save", codec.WHOOSH_POOL_SAVE)]
+            (PostingPool, "save", codec.WHOOSH_POOL_SAVE),
+            (W3PostingsWriter, "_write_block", _whooshs_write_block)]
 
 
 def _documents() -> list[Document]:
