@@ -372,7 +372,10 @@ def _fused_items(self, fieldname: str, field, value, fieldboost: float) -> list[
     append = items.append
     for term, occs in seen.items():
         n = len(occs)
-        if chars:
+        if n == 1:  # most of a document's terms
+            occ = occs[0]
+            deltas = [(occ[0], occ[1], occ[2] - occ[1])] if chars else occs
+        elif chars:
             deltas = []
             pos_base = char_base = 0
             for pos, start, end in occs:

@@ -2,6 +2,8 @@
 tokenizer) and the whole chain (analyzer_for("id")), one table row per rule."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzers import analyzer_for
 from analyzers.indonesian import (
@@ -300,3 +302,15 @@ def test_chain_single_stop_term_flagged_when_tokenize_false_and_removestops_fals
 
 def test_chain_single_stop_term_dropped_when_tokenize_false():
     assert terms("yang", tokenize=False) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abkn-_' .Éé1\u200c", max_size=40) | st.text(max_size=40))
+def test_compounds_split_as_a_scan_of_every_word_would(text):
+    """_HYPHENATED visits only hyphenated words: the same text as calling the check on every word."""
+    import re
+
+    from analyzers.indonesian import WORD_PATTERN, _split_compounds, _split_if_compound
+
+    every_word = re.sub(WORD_PATTERN, _split_if_compound, text)
+    assert _split_compounds(text) == every_word
