@@ -46,9 +46,3 @@ class SurfaceWordsTokenizer(Tokenizer):
             if positions:
                 token.pos = start_pos + pos
             yield token
-
-    @staticmethod
-    def distinct_words(value: str) -> set[str]:
-        """The words indexing `value` records (the field keeps only which documents hold each):
-        what Whoosh's Existence format collects from this tokenizer's tokens, without them."""
-        return set(surface_words(value))

@@ -82,8 +82,7 @@ def _arrays(terms: list[bytes], post_starts: list[int], ids: np.ndarray, weights
             chars: bool, lengths: np.ndarray) -> dict[str, np.ndarray]:
     """A field's sidecar arrays from its postings, term by term in order."""
     counts, codes = _occurrences(values, chars)
-    occ = np.zeros(len(counts) + 1, np.int64)
-    np.cumsum(counts, out=occ[1:])
+    occ = _offsets(counts)
     first = occ[:-1]
     pos = _restarting_cumsum(codes[:, 0], first)
     starts = lens = None
@@ -158,16 +157,13 @@ class Occurrences:
         # Documents came in docnum order, so a stable sort by term gives (term, docnum).
         order = np.argsort(ranks, kind="stable")
         counts = np.frombuffer(self.post_counts, np.int64)
-        added_at = np.zeros(len(counts) + 1, np.int64)
-        np.cumsum(counts, out=added_at[1:])
+        added_at = _offsets(counts)
         counts = counts[order]
-        occ = np.zeros(len(counts) + 1, np.int64)
-        np.cumsum(counts, out=occ[1:])
+        occ = _offsets(counts)
         gather = np.repeat(added_at[:-1][order] - occ[:-1], counts) + np.arange(occ[-1])
         width = 3 if self.chars else 1
         codes = np.frombuffer(self.occ, np.int64).reshape(-1, width)[gather]
-        post_starts = np.zeros(len(keys) + 1, np.int64)
-        np.cumsum(np.bincount(ranks, minlength=len(keys)), out=post_starts[1:])
+        post_starts = _offsets(np.bincount(ranks, minlength=len(keys)))
         starts = lens = None
         if self.chars:
             starts = codes[:, 1]
@@ -238,6 +234,13 @@ def _occurrences(values: list[bytes], chars: bool) -> tuple[np.ndarray, np.ndarr
     if not counts:
         return np.zeros(0, np.int64), np.zeros((0, width), np.int64)
     return np.concatenate(counts), np.concatenate(codes)
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """Where each run of `counts` starts, and the total at the end: 0, c0, c0 + c1, ..."""
+    out = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
 
 
 def _restarting_cumsum(deltas: np.ndarray, starts: np.ndarray) -> np.ndarray:

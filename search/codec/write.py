@@ -347,21 +347,13 @@ _FUSED_FORMATS = (Positions, Characters)
 def _fused_items(self, fieldname: str, field, value, fieldboost: float) -> list[tuple] | None:
     """field.index(value) for a text field with positions, from analyzers.chain's one-loop
     analysis (the same items: tests/search/test_flush.py), handing a sidecar field's
-    occurrences to the flush's collector on the way; None when that analysis does not apply."""
+    occurrences to the flush's collector on the way, or for an Existence field given its
+    tokens; None when neither applies."""
     fmt = field.format
-    if type(fmt) is Existence:
-        if isinstance(value, (list, tuple)):  # tokens already (Whoosh's entoken): no analysis
-            words = set(value)
-        else:
-            distinct = getattr(field.analyzer, "distinct_words", None)
-            if distinct is None or not isinstance(value, str):
-                return None
-            words = distinct(value)
-        fb = fmt.field_boost
-        return [(utf8encode(w)[0], 1, fb, b"") for w in words]
-    if not isinstance(value, str):
-        return None
-    if type(fmt) not in _FUSED_FORMATS:
+    if type(fmt) is Existence and isinstance(value, (list, tuple)):
+        # Tokens already (the words field, search/indexer.to_fields): Whoosh's entoken, no analysis.
+        return [(utf8encode(w)[0], 1, fmt.field_boost, b"") for w in set(value)]
+    if type(fmt) not in _FUSED_FORMATS or not isinstance(value, str):
         return None
     chars = type(fmt) is Characters
     seen = index_occurrences(field.analyzer, value, chars)
@@ -471,18 +463,12 @@ def add_postings_to_pool(self, reader, startdoc, docmap):
     """SegmentWriter.add_postings_to_pool (a merge's, for each segment it reads),
     with the segment read whole by codec.merge_postings instead of term lookup
     by term lookup and PostingPool.add by PostingPool.add."""
+    self._lintas_merged = True  # postings that are no document's: the collectors lack them
     if not isinstance(reader, SegmentReader) or not hasattr(reader._terms, "_tindex"):
-        _incomplete(self)
         return WHOOSH_ADD_POSTINGS_TO_POOL(self, reader, startdoc, docmap)
-    _incomplete(self)
     pool = self.pool
     for fieldname, posts in merge_postings(reader, self.schema, startdoc, docmap):
         _pool_extend(pool, fieldname, posts)
-
-
-def _incomplete(writer) -> None:
-    """Postings that are not a document's go into the pool: its collectors no longer hold them all."""
-    writer._lintas_merged = True
 
 
 WHOOSH_ADD_POSTINGS_TO_POOL = SegmentWriter.add_postings_to_pool

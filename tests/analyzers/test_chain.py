@@ -64,14 +64,14 @@ def test_other_chains_are_not_taken():
 
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(st.sampled_from(SEEDS), st.text(), st.text(alphabet=INTERESTING, max_size=80)))
-def test_distinct_surface_words_are_the_tokenizers(text):
-    tokenizer = SurfaceWordsTokenizer()
-    assert tokenizer.distinct_words(text) == {t.text for t in tokenizer(text)}
+def test_surface_words_are_the_words_fields_tokens(text):
+    # search/indexer.to_fields gives the words field surface_words as its tokens.
+    assert set(surface_words(text)) == {t.text for t in SurfaceWordsTokenizer()(text)}
 
 
 def test_distinct_surface_words_of_a_seed():
     # Repeats once; hyphens split words; lowercased as typed.
-    assert SurfaceWordsTokenizer.distinct_words(SEEDS[2]) == {
+    assert set(surface_words(SEEDS[2])) == {
         "negara", "berhubungan", "dengan", "tehran", "baku", "dan", "itu", "lagi"}
 
 
