@@ -60,7 +60,8 @@ def cli() -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @click.option("--commit-every", type=click.IntRange(min=1), default=None,
               envvar="LINTAS_COMMIT_EVERY", help="Commit after this many new or changed documents "
-              "(a killed run keeps everything up to its last commit). Default: 20,000. "
+              "(a killed run keeps everything up to its last commit), or sooner when the "
+              "writer's 2 GB of postings in memory is nearly full. Default: 20,000. "
               "Env: LINTAS_COMMIT_EVERY.")
 @click.option("--vectors", is_flag=True, help="Turn on vectors for hybrid and semantic search "
               "(kept on from then on): after the words are committed, embed each document's title "

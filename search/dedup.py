@@ -98,6 +98,8 @@ def similarity(a: str, b: str) -> float:
     return float(np.mean(sa == sb))
 
 
+# A key looked up through Whoosh's term table costs about twice a key read into the codes.
+LOOKUP_OVER_READ = 2
 FILTER_KEYS = 400_000  # band keys of a big segment at most, for BandTable.in_big's filter
 
 
@@ -111,8 +113,12 @@ class BandTable:
     batch holds a few hundred keys) and looks keys up only in the big segments.
     """
 
-    def __init__(self, small_docs: int):
+    def __init__(self, small_docs: int, lazy: bool = False):
         self.small_docs = small_docs
+        # lazy: a segment's codes are read only once the keys looked up in it would have
+        # cost about as much (a run adding a few documents to a big index reads none).
+        self.lazy = lazy
+        self._asked: dict[str, int] = {}
         self.labels: dict[str, str] = {}
         self.segments: set[str] = set()
         # A big segment's band keys as sorted 64-bit codes (8 bytes a key): a key not
@@ -163,6 +169,10 @@ class BandTable:
             if leaf.doc_count_all() * BANDS > FILTER_KEYS:
                 self._big_codes[segid] = None
                 return keys
+            if self.lazy:
+                asked = self._asked[segid] = self._asked.get(segid, 0) + len(keys)
+                if asked * LOOKUP_OVER_READ < leaf.doc_count_all() * BANDS:
+                    return keys
             found = _codes(btext.decode() for btext in leaf.lexicon("lsh"))
             self._big_codes[segid] = None if found is None else np.sort(found)
         codes = self._big_codes[segid]

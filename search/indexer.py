@@ -25,7 +25,7 @@ from whoosh.writing import CLEAR
 from analyzers import detect_lang
 from analyzers.words import surface_words
 
-from . import dedup, sidecar_build, storage, xtables
+from . import codec, dedup, sidecar_build, storage, xtables
 from .documents import Document, LoadError, iter_documents
 from .errors import IndexBusy, IndexVersionMismatch
 from .formats import Skipped
@@ -33,13 +33,18 @@ from .schema import NAME_LANGS, SCHEMA_VERSION, body_field, names_field, title_f
 
 WRITE_LOCK_TIMEOUT = 30.0
 PARALLEL_MIN_DOCS = 5000
-# Measured on 20k bench documents, two processes: commits every 5,000 documents
-# at 256 MB cost 8.6 CPU ms a document (8 small segments, merged again later at
-# 100k); every 20,000 at 256 MB 9.5 ms, since Whoosh's writer pool spills sorted
-# runs to disk past its budget and merges them back in Python; every 20,000 at
-# 1 GB 6.2 ms, no spill. A commit of 20,000 documents needs about that budget.
+# A run commits every COMMIT_EVERY documents, and sooner when a writer pool is
+# POOL_FULL of its budget (LIMIT_MB, split between the worker processes): past
+# it Whoosh's pool spills sorted runs to disk and merges them back in Python at
+# the flush. Measured on 20k bench documents, two workers, one commit: 512 MB
+# each spilled, 9.5 CPU ms a document; 2 GB each, no spill, 4.3 ms (a worker's
+# peak RSS 1.1 GB). Long documents fill a pool with fewer of them, so the
+# budget, not the count, decides: as Lucene's writer flushes at its RAM buffer.
 COMMIT_EVERY = 20_000
-LIMIT_MB = 1024
+LIMIT_MB = 2048
+# A worker's pool can take a few more batches after the parent sees this fill
+# (the job queue holds 4 batches of 50 documents per worker).
+POOL_FULL = 0.85
 
 
 @dataclass
@@ -208,9 +213,15 @@ class Indexer:
                 items = itertools.chain(head, items)
             big = total is None or total >= PARALLEL_MIN_DOCS
             procs = min(2, os.cpu_count() or 1) if big else 1
+        gauge = codec.pool_fill_gauge()  # before _writer forks its workers: they share it
+        gauge.value = 0.0
         writer = self._writer(ix, procs)
-        clusterer = dedup.Clusterer(None if rebuild else ix.reader()) if self.clusters is None \
-            else dedup.Given(self.clusters)
+        # A long run's band keys are filtered through each segment's sorted codes
+        # (BandTable.in_big), not looked up in every segment's term table: a 100k run's
+        # later commits did 16 keys x 8-10 segments of lookups a document.
+        bands = dedup.BandTable(small_docs=0, lazy=True)
+        clusterer = dedup.Clusterer(None if rebuild else ix.reader(), bands=bands) \
+            if self.clusters is None else dedup.Given(self.clusters)
         pending = 0
         bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
         try:
@@ -237,11 +248,12 @@ class Indexer:
                     report.added += 1
                 seen.add(item.id)
                 pending += 1
-                if not rebuild and pending >= self.commit_every:
+                if not rebuild and (pending >= self.commit_every or gauge.value >= POOL_FULL):
                     # The key tables are stored once, after the run's last commit: a
                     # server that opens an intermediate generation builds what it lacks.
                     writer.commit()
                     clusterer.committed(ix.reader())
+                    gauge.value = 0.0
                     writer = self._writer(ix, procs)
                     pending = 0
         except BaseException:

@@ -11,10 +11,10 @@ The file is memory-mapped. Pages a process has touched through a mapping
 count in its RSS, once in each worker, and on kernels whose page cache holds
 large folios (6.18 with ext4 here) one byte read maps its whole folio: after 800
 bench queries one process had 263 of the 274 MB of sidecars at 100k resident.
-So each process drops its mapped pages (madvise MADV_DONTNEED) at most every
-LINTAS_SIDECAR_RELEASE seconds (default 1; 0: never): they stay in the page
-cache, which every worker shares and no process's RSS counts, and the next read
-of a dropped page is a minor fault. Measured at 100k over HTTP, 8 clients, 2
+So a thread of each process drops its mapped pages (madvise MADV_DONTNEED) every
+LINTAS_SIDECAR_RELEASE seconds (default 1; 0: never) in which a search read them:
+they stay in the page cache, which every worker shares and no process's RSS
+counts, and the next read of a dropped page is a minor fault. Measured at 100k over HTTP, 8 clients, 2
 workers (session 10): never 370 req/s, RSS 941 MB over the 4 processes; 2 s 377
 req/s, 868 MB; 0.5 s 351 req/s, 733 MB. (Session 8's kernel lost a third of the
 throughput at 0.5 s, so it was off by default then.) Reading with os.pread
@@ -271,27 +271,56 @@ _opened: dict[tuple, Sidecar] = {}
 _by_leaf: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _open_lock = threading.Lock()
+# Every sidecar still mapped, also those replaced in _opened that an older reader still reads.
+_alive: weakref.WeakSet = weakref.WeakSet()
 
 
-_released = [0.0]
+# Whether a search has read the sidecars since their pages were last dropped, and
+# the thread that drops them (per process: a forked child starts its own).
+_touched = [False]
+_releaser: list[threading.Thread | None] = [None]
 
 
-def release(force: bool = False) -> None:
-    """Drop the mapped pages of every open sidecar, at most every RELEASE_EVERY s
-    (never unless `force`, when RELEASE_EVERY is None)."""
-    now = time.monotonic()
-    if not force and (RELEASE_EVERY is None or now - _released[0] < RELEASE_EVERY):
-        return
-    _released[0] = now
+def release() -> None:
+    """Drop the mapped pages of every open sidecar of this process now."""
+    _touched[0] = False
     with _lock:
-        opened = list(_opened.values())
+        opened = list(_alive)
     for sidecar in opened:
         sidecar.release()
 
 
+def _release_loop(every: float) -> None:
+    # A thread, not the searches themselves: no query waits for the madvise, and
+    # a worker that goes idle drops what its last second of queries mapped,
+    # rather than holding it (it counted up to 210 MB per worker at 100k).
+    while True:
+        time.sleep(every)
+        if _touched[0]:
+            release()
+
+
+def _start_releaser() -> None:
+    if RELEASE_EVERY is None or _releaser[0] is not None:
+        return
+    with _lock:
+        if _releaser[0] is None:
+            thread = threading.Thread(target=_release_loop, args=(RELEASE_EVERY,),
+                                      name="lintas-sidecar-release", daemon=True)
+            thread.start()
+            _releaser[0] = thread
+
+
+def _forked() -> None:
+    _releaser[0] = None  # the parent's thread did not come along
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def of(leaf) -> Sidecar | None:
     """The usable sidecar of a segment reader's segment, or None."""
-    release()
+    _touched[0] = True
     found = _by_leaf.get(leaf)
     if isinstance(found, Sidecar):
         return found
@@ -342,6 +371,8 @@ def open_checked(leaf) -> Sidecar | None:
             for old in [k for k in _opened if k[0] == identity[0]]:
                 del _opened[old]  # a replaced file's mapping goes when its last reader does
             _opened[identity] = sidecar
+            _alive.add(sidecar)
+    _start_releaser()
     return sidecar
 
 

@@ -102,6 +102,7 @@ def serve(host: str, port: int, config: dict, workers: int | None, threads: int)
     # WARM_UP: each worker's Engine loads its tables in a thread as soon as it opens
     # (web.engine_for), also when the index is built after the server started.
     config = {**config, "WRITER_GRACE": WRITER_GRACE, "WARM_UP": True}
+    _fewer_malloc_arenas()  # before any request thread; gunicorn's workers inherit it through fork
     try:
         if workers == 1:
             _serve_waitress(host, port, config, threads)
@@ -244,6 +245,25 @@ def _worker_app(config: dict):
     except IndexNotFound:
         pass  # /health says 503; the first request after `lintas index` opens it (and warms it)
     return app
+
+
+# glibc gives a thread that finds the arenas locked one of its own, up to 8 per
+# core, and each keeps the memory it freed: a worker's request threads held
+# ~10 MB more heap after serving 100k (2 workers, 8 clients) than with two arenas,
+# at the same throughput (search threads take turns at the GIL anyway).
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+def _fewer_malloc_arenas() -> None:
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return  # the operator's own setting
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, AttributeError):  # not glibc: its own allocator's defaults
+        pass
 
 
 def _be_nicer() -> None:

@@ -39,9 +39,10 @@ from .write import (
                    add_document,
                    add_postings,
                    capture_sidecars,
+                   pool_fill_gauge,
 )
 
 __all__ = ["LENGTH_OF_BYTE", "VALUE_HEADER", "WHOOSH_ADD_DOCUMENT", "WHOOSH_ADD_POSTINGS", "WHOOSH_ADD_POSTINGS_TO_POOL", "WHOOSH_FINALIZE_SEGMENT", "WHOOSH_POOL_ITEMS", "WHOOSH_POOL_SAVE", "WHOOSH_CACHED_READER", "Block", "RawBlock",
-           "add_document", "add_postings", "block_values", "capture_sidecars", "blocks", "field_postings", "length_bytes", "live_codec",
+           "add_document", "add_postings", "block_values", "capture_sidecars", "pool_fill_gauge", "blocks", "field_postings", "length_bytes", "live_codec",
            "merge_postings", "merge_segments", "reopen", "segment_fingerprint", "segment_folder", "segment_of_file", "term_matcher",
            "unpickle_value", "unpickle_values"]

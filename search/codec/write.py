@@ -406,6 +406,32 @@ def _pool_extend(pool, fieldname: str, posts: list[tuple]) -> None:
     if pool.currentsize > pool.limit:
         pool.save()
     pool.current.extend(posts)
+    gauge = _gauge
+    if gauge is not None:
+        fill = pool.currentsize / pool.limit
+        if fill > gauge.value:
+            gauge.value = fill
+
+
+# -- how full the pools are
+
+# A pool past its budget spills a sorted run to disk and merges the runs back in
+# Python at the flush: 2.3x the CPU of a whole build (20k bench documents, two
+# workers of 512 MB: 9.5 CPU ms a document, 4.2 with no spill). A writer that
+# commits before its pools are full never spills; the fill of the fullest pool of
+# this process and of the workers it forks is kept in shared memory for it to see.
+_gauge = None
+
+
+def pool_fill_gauge():
+    """The shared value (0 = empty, 1 = a pool at its budget) of the fullest pool that
+    this process or a worker it forks later fills; created on first call, before the fork."""
+    global _gauge
+    if _gauge is None:
+        from multiprocessing.sharedctypes import RawValue
+
+        _gauge = RawValue("d", 0.0)
+    return _gauge
 
 
 _first = itemgetter(0)

@@ -140,3 +140,30 @@ def test_a_segment_too_big_to_filter_is_looked_up_key_by_key(tmp_path, docs, mon
     monkeypatch.setattr(dedup, "FILTER_KEYS", leaf.doc_count_all() * dedup.BANDS - 1)
     other = dedup.band_keys(dedup.signature(" ".join(f"kata{i} lain sekali" for i in range(60))))
     assert dedup.BandTable(small_docs=1).in_big(leaf, other) == other
+
+
+def test_a_copy_in_a_later_commit_of_one_run_joins_the_cluster(tmp_path, docs):
+    """The run's earlier commits are looked up through the segments' band-key filters."""
+    others = [d for k, d in docs.items() if k != COPY_ID]
+    Indexer(tmp_path, commit_every=2).add_documents([*others, docs[COPY_ID]])
+    res = Engine(tmp_path).search(SearchRequest(q="Rusia"))
+    assert res.total == 3 and res.total_collapsed == 2
+
+
+def test_a_lazy_band_table_reads_a_segments_codes_only_once_lookups_would_cost_as_much(tmp_path, docs):
+    from search import storage
+
+    Indexer(tmp_path).add_documents(list(docs.values()))
+    with storage.open_index(tmp_path).reader() as reader:
+        (leaf, _), = reader.leaf_readers()
+        real = [b.decode() for b in leaf.lexicon("lsh")][:2]
+        absent = ["0" + "f" * 16, "1" + "e" * 16]
+        keys = real + absent
+        segment_keys = leaf.doc_count_all() * dedup.BANDS
+        table = dedup.BandTable(small_docs=0, lazy=True)
+        asked = 0
+        while (asked + len(keys)) * dedup.LOOKUP_OVER_READ < segment_keys:
+            assert table.in_big(leaf, keys) == keys  # still cheaper to look them all up
+            asked += len(keys)
+        assert table.in_big(leaf, keys) == real  # now filtered: absent keys need no lookup
+        assert dedup.BandTable(small_docs=0).in_big(leaf, keys) == real  # eager: at once

@@ -88,3 +88,37 @@ def test_an_index_rebuilt_from_nothing_answers_with_nothing(tmp_path):
     results = engine.search(SearchRequest(q="Lavrov OR لاوروف"))
     assert (results.total, results.hits, engine.count()) == (0, [], 0)
     assert engine.complete("lav") == []
+
+
+def _long_doc(i):
+    words = " ".join(f"kata{(i * 37 + k) % 997} berita{k % 53}" for k in range(150))
+    return Document(id=f"L{i}", title=f"judul panjang {i}", text=words, lang="id")
+
+
+def _segments(index_dir):
+    with storage.open_index(index_dir).reader() as reader:
+        return [leaf.doc_count_all() for leaf, _ in reader.leaf_readers()]
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_run_commits_before_its_pools_spill(tmp_path, monkeypatch, procs):
+    """With a small budget the run commits when a pool (in this process, or in a forked
+    worker) nears it, instead of spilling sorted runs to disk at commit_every."""
+    from whoosh.writing import PostingPool
+
+    spills = []
+    save = PostingPool.save
+    monkeypatch.setattr(PostingPool, "save", lambda pool: (spills.append(1), save(pool))[1])
+    n = 120
+    Indexer(tmp_path, limitmb=2 * procs, procs=procs).add_documents(_long_doc(i) for i in range(n))
+    sizes = _segments(tmp_path)
+    # One commit makes one segment per process; more are commits the budget asked for
+    # (a worker's fill reaches the parent a batch of 50 documents late).
+    assert sum(sizes) == n and len(sizes) >= procs + 1
+    if procs == 1:
+        assert spills == []  # a forked worker's spills are not seen here; its segments are
+    engine = Engine(tmp_path)
+    assert engine.count() == n
+    want = {d.id for d in map(_long_doc, range(n)) if "kata5 " in d.text}
+    res = engine.search(SearchRequest(q="kata5", per_page=100, collapse=False))
+    assert want and res.total == len(want) and {h.id for h in res.hits} == want
