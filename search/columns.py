@@ -4,8 +4,8 @@ Filters, facets, the timeline and near-duplicate folding all ask "what is this
 value for each matching document"; Whoosh answers one document at a time. A
 segment never changes once written, so its columns are read into arrays once
 per process (by segment id) and a search indexes them with its docnums.
-Strings (sources, cluster labels) become integer codes from one process-wide
-vocabulary, so that arrays of different segments line up.
+Sources become integer codes from one process-wide vocabulary, so that arrays
+of different segments line up; cluster labels are hex digits, read as numbers.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _SEGMENTS_KEPT = 64
 class Columns:
     day: np.ndarray  # int32 ordinal per top-level docnum, NO_DATE when undated
     source: np.ndarray  # int32 code, NO_CODE when none
-    dup: np.ndarray  # int32 cluster code, NO_CODE in an index built before clusters
+    dup: np.ndarray  # int64 cluster code (_cluster_codes), NO_CODE in an index built before clusters
     # int64 hash of the document's id: equal scores are ordered by it, not by docnum,
     # so that one index and the same documents in shards cut a top k at the same place
     # (docnums depend on where and when a document was written).
@@ -71,7 +71,31 @@ class _Vocabulary:
 
 
 SOURCES = _Vocabulary()
-CLUSTERS = _Vocabulary()
+
+
+def _cluster_codes(labels) -> np.ndarray:
+    """Cluster labels as int64 codes, the same in every process and with no vocabulary.
+
+    A label is its first member's content hash, 16 hex digits: read as a number. A
+    vocabulary of them held 57k strings (~9 MB) in every server worker at 100k
+    documents. Another label (none is written) is hashed; a hash that lands on
+    NO_CODE moves one down, a collision as unlikely as two content hashes meeting.
+    """
+    out = np.empty(len(labels), dtype=np.int64)
+    for i, v in enumerate(labels):
+        if not v:
+            out[i] = NO_CODE
+            continue
+        try:
+            c = int(v, 16) if len(v) == 16 else None
+        except ValueError:
+            c = None
+        if c is None:
+            c = int.from_bytes(hashlib.blake2b(v.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+        c = c - (1 << 64) if c >= 1 << 63 else c
+        out[i] = c if c != NO_CODE else NO_CODE - 1
+    return out
+
 _CACHE: LRUCache = LRUCache(maxsize=_SEGMENTS_KEPT)
 _LOCK = threading.Lock()
 
@@ -97,8 +121,8 @@ def _segment_columns(leaf) -> Columns:
         day = np.zeros(n, np.int32)
     source = SOURCES.encode(list(leaf.column_reader("source"))) if leaf.has_column("source") \
         else np.full(n, NO_CODE, np.int32)
-    dup = CLUSTERS.encode(list(leaf.column_reader("dup"))) if leaf.has_column("dup") \
-        else np.full(n, NO_CODE, np.int32)
+    dup = _cluster_codes(list(leaf.column_reader("dup"))) if leaf.has_column("dup") \
+        else np.full(n, NO_CODE, np.int64)
     cols = Columns(day=day, source=source, dup=dup, key=_id_keys(leaf, n))
     with _LOCK:
         _CACHE[key] = cols

@@ -23,15 +23,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import embedding, files
+from .vector_manifest import DIRNAME, MANIFEST, Manifest, read_manifest, vectors_dir  # noqa: F401
 
-DIRNAME = "vectors"
-MANIFEST = "manifest.json"
 KEY_DTYPE = "S40"  # the indexer's content hash: 40 hex digits
 # Compaction: when a tenth of the stored rows belong to no live document (updated
 # or deleted ones), or the segments pile up, the writer rewrites them as one.
@@ -42,35 +40,6 @@ REFRESH_EVERY = 0.2  # seconds between looks at the manifest, as for the Whoosh 
 
 class VectorsBusy(Exception):
     """Another process is writing vectors (the lock is held)."""
-
-
-def vectors_dir(index_dir: str | Path) -> Path:
-    return Path(index_dir) / DIRNAME
-
-
-@dataclass(frozen=True)
-class Manifest:
-    model: str
-    chars: int
-    dim: int
-    generation: int
-    segments: tuple[str, ...]
-
-    def current(self) -> bool:
-        """Made by the model and passage length this Lintas uses."""
-        return (self.model, self.chars, self.dim) == (embedding.MODEL, embedding.PASSAGE_CHARS, embedding.DIM)
-
-
-def read_manifest(index_dir: str | Path) -> Manifest | None:
-    """None when vectors were never turned on for this index."""
-    try:
-        data = json.loads((vectors_dir(index_dir) / MANIFEST).read_text())
-        return Manifest(data["model"], int(data["chars"]), int(data["dim"]), int(data["generation"]),
-                        tuple(data["segments"]))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"unreadable vector manifest in {vectors_dir(index_dir)}: {e}") from None
 
 
 # -- writing ---------------------------------------------------------------------

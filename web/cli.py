@@ -67,19 +67,32 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
     if require_key and not KeyStore(index_dir).any():
         click.echo(f"--require-key: {index_dir} has no keys yet, so every search is refused until "
                    "`lintas keys create --role search` makes one.", err=True)
-    from search import dense_service, embed_pass
-
     master_pid = os.getpid()
-    background = embed_pass.start_background(index_dir) if embed else None
-    # The model and the vectors, once for all workers (they find it through the environment);
-    # one worker holds them itself.
-    dense = dense_service.start(index_dir) if (workers or server.default_workers()) > 1 else None
+    background = dense = None
+    if _has_vectors(index_dir):  # else neither is needed, and this process never loads numpy
+        from search import dense_service, embed_pass
+
+        background = embed_pass.start_background(index_dir) if embed else None
+        # The model and the vectors, once for all workers (they find it through the environment);
+        # one worker holds them itself.
+        dense = dense_service.start(index_dir) if (workers or server.default_workers()) > 1 else None
     try:
         server.serve(host, port, config, workers, threads)
     finally:
-        if os.getpid() == master_pid:  # not in a gunicorn worker leaving
+        if os.getpid() == master_pid and (dense or background):  # not in a gunicorn worker leaving
+            from search import dense_service, embed_pass
+
             dense_service.stop(dense)
             embed_pass.stop_background(background)
+
+
+def _has_vectors(index_dir: str) -> bool:
+    from search.vector_manifest import read_manifest
+
+    try:
+        return read_manifest(index_dir) is not None
+    except ValueError:  # unreadable: the workers report it; nothing to start for it here
+        return False
 
 
 web_cli.add_command(keys)

@@ -51,7 +51,10 @@ def test_serve_prints_where_and_answers(index_dir, tmp_path, built, workers):
         else:
             assert server.what == "no documents yet"
             assert status == 503 and body["ok"] is False
-            shutil.copytree(index_dir, index)  # built after start: picked up, and warmed up too
+            # Built after start: picked up, and warmed up too. The server's writer may have
+            # made the folder for its queue already; that queue stays its own.
+            shutil.copytree(index_dir, index, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("queue.sqlite3*", "writer.lock"))
         # Every worker warms up in a thread, then says so.
         deadline, warm = time.monotonic() + 120, 0
         while warm < 4 * workers:
