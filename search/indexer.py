@@ -223,6 +223,7 @@ class Indexer:
         clusterer = dedup.Clusterer(None if rebuild else ix.reader(), bands=bands) \
             if self.clusters is None else dedup.Given(self.clusters)
         pending = 0
+        committed = False  # by the run itself, before its end
         bar = tqdm(total=total, unit="doc", desc="indexing", disable=not progress, leave=False)
         try:
             for item in items:
@@ -256,6 +257,7 @@ class Indexer:
                     gauge.value = 0.0
                     writer = self._writer(ix, procs)
                     pending = 0
+                    committed = True
         except BaseException:
             writer.cancel()
             raise
@@ -269,9 +271,12 @@ class Indexer:
             writer.commit()
         else:
             writer.cancel()
-            # Nothing new, but a missing or damaged sidecar is still written again.
-            sidecar_build.sync(self.index_dir)
-            return report
+            if not committed:
+                # Nothing new, but a missing or damaged sidecar is still written again.
+                sidecar_build.sync(self.index_dir)
+                return report
+            # The run's last document ended a commit (100k documents in commits of 20,000):
+            # its tables are still to be stored, or every server worker builds them itself.
         # The cross-script key tables of this generation, built once here for every server.
         self._save_sidecars(ix)
         # The posting arrays every searcher reads (search/sidecar.py), once per run like the tables.
