@@ -91,8 +91,9 @@ def _cluster_codes(labels) -> np.ndarray:
         except ValueError:
             c = None
         if c is None:
-            c = int.from_bytes(hashlib.blake2b(v.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-        c = c - (1 << 64) if c >= 1 << 63 else c
+            c = id_key(v)
+        elif c >= 1 << 63:
+            c -= 1 << 64
         out[i] = c if c != NO_CODE else NO_CODE - 1
     return out
 

@@ -68,7 +68,7 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
         click.echo(f"--require-key: {index_dir} has no keys yet, so every search is refused until "
                    "`lintas keys create --role search` makes one.", err=True)
     master_pid = os.getpid()
-    background = dense = None
+    stops = []
     if _has_vectors(index_dir):  # else neither is needed, and this process never loads numpy
         from search import dense_service, embed_pass
 
@@ -76,14 +76,13 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
         # The model and the vectors, once for all workers (they find it through the environment);
         # one worker holds them itself.
         dense = dense_service.start(index_dir) if (workers or server.default_workers()) > 1 else None
+        stops = [lambda: dense_service.stop(dense), lambda: embed_pass.stop_background(background)]
     try:
         server.serve(host, port, config, workers, threads)
     finally:
-        if os.getpid() == master_pid and (dense or background):  # not in a gunicorn worker leaving
-            from search import dense_service, embed_pass
-
-            dense_service.stop(dense)
-            embed_pass.stop_background(background)
+        if os.getpid() == master_pid:  # not in a gunicorn worker leaving
+            for stop in stops:
+                stop()
 
 
 def _has_vectors(index_dir: str) -> bool:

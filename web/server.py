@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+from contextlib import suppress
 
 import click
 from waitress import create_server
@@ -265,12 +266,10 @@ _M_ARENA_MAX = -8  # glibc's malloc.h
 def _fewer_malloc_arenas() -> None:
     if os.environ.get("MALLOC_ARENA_MAX"):
         return  # the operator's own setting
-    try:
-        import ctypes
+    import ctypes
 
+    with suppress(OSError, AttributeError):  # not glibc: its own allocator's defaults
         ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
-    except (OSError, AttributeError):  # not glibc: its own allocator's defaults
-        pass
 
 
 def _be_nicer() -> None:
