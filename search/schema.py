@@ -16,9 +16,10 @@ from analyzers.words import SurfaceWordsTokenizer
 
 # Bumped whenever the schema or an analyzer changes what is indexed: an index of
 # another version must be rebuilt (`lintas index --rebuild`), not silently mixed.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # What each version changed, for the message asking for a rebuild.
-SCHEMA_CHANGES = {6: "it stores each article's author"}
+SCHEMA_CHANGES = {6: "it stores each article's author",
+                  7: "near-duplicate keys hash shingles differently"}
 
 
 def changes_since(found) -> str:

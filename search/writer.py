@@ -321,11 +321,13 @@ def _segment_ids(reader) -> set[str]:
 
 
 def _warm_analyzers(schema) -> None:
-    """Load the analyzers' tables (Hazm, Sastrawi) now, not inside the first batch's
-    commit: seconds of CPU, which the first documents posted after a start waited for."""
+    """Load the analyzers' tables (Hazm, Sastrawi) and the cross-script layers' (the word
+    list, CLDR's exonyms) now, not inside the first batch's commit: seconds of CPU,
+    which the first documents posted after a start waited for."""
     for name in schema.names():
         if field_lang(name) is not None:
             list(schema[name].analyzer("ایران می‌گوید hubungan pemerintah"))
+    xtables.preload()
 
 
 def _fields(doc: Document, clusterer: dedup.Clusterer) -> dict:

@@ -229,7 +229,7 @@ class Tables:
 
 def build(reader) -> Tables:
     """Tables of one base layer over every segment of `reader`, built now."""
-    _preload()
+    preload()
     return Tables([Layer(_leaves(reader).values(), reader.schema, filtered=True)], reader)
 
 
@@ -240,7 +240,7 @@ def load(index_dir, reader) -> Tables:
         # This generation's own file first (another process's `lintas index` may have
         # added much since), then what this process built, then the newest file.
         layers = _stored(index_dir, reader.generation()) or _known.get(key) or _stored(index_dir)
-        _preload()
+        preload()
         layers = _fit(layers, _leaves(reader), reader.schema, index_dir)
         _known[key] = layers
         tables = _tables[key] = Tables(layers, reader, _tables.get(key))
@@ -271,7 +271,7 @@ def save(index_dir, ix) -> None:
 def save_layers(index_dir, reader, segment_ids) -> None:
     """Store the layer of each of `segment_ids` (segments of `reader` a commit has just
     written) beside it, for the search workers to load (the HTTP writer, after each commit)."""
-    _preload()
+    preload()
     for sid, leaf in _leaves(reader).items():
         if sid in segment_ids:
             payload = {"format": FORMAT, "layer": Layer([leaf], reader.schema, filtered=False)}
@@ -341,7 +341,7 @@ def _stored(index_dir, generation: int | None = None) -> list[Layer]:
     return []
 
 
-def _preload() -> None:
+def preload() -> None:
     """Load what a query would otherwise wait for, with the index, not inside a query's time budget."""
     dictionary.words()
     exonyms.pairs()

@@ -108,7 +108,7 @@ def test_jsonl_author_must_be_a_string_and_a_changed_byline_updates(tmp_path):
 def test_an_index_of_schema_5_is_asked_to_rebuild_for_the_author(tmp_path):
     Indexer(tmp_path).add_documents([UNSIGNED])
     (tmp_path / storage.MARKER).write_text(json.dumps({"schema": 5}))
-    with pytest.raises(IndexVersionMismatch, match=r"uses 6 \(it stores each article's author\): rebuild it"):
+    with pytest.raises(IndexVersionMismatch, match=r"uses \d+ \(it stores each article's author; "):
         Engine(tmp_path)
 
 

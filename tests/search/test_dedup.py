@@ -105,7 +105,7 @@ def test_http_writer_batches_join_clusters_in_small_and_big_segments(tmp_path, d
     assert len(set(labels.values())) == len(originals) + 1
 
 
-def test_signatures_are_datasketchs_minhash(docs):
+def test_signatures_are_datasketchs_minhash_of_the_shingle_hashes(docs):
     # The index's band keys must not change with how a signature is computed: an
     # index built before keeps clustering new copies with its old documents.
     import numpy as np
@@ -113,13 +113,40 @@ def test_signatures_are_datasketchs_minhash(docs):
 
     texts = [d.text for d in docs.values()] + ["Banjir melanda Jakarta, Bekasi dan Bogor pada hari Senin pagi ini juga"]
     for text in texts:
-        m = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME)
+        m = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME, hashfunc=dedup.shingle_hash)
         m.update_batch(list(dedup.shingles(text)))
         sig = dedup.signature(text)
         assert sig is not None and sig.dtype == m.hashvalues.dtype
         assert np.array_equal(sig, m.hashvalues)
     assert dedup.shingles("satu dua") == {b"satu dua"}
     assert dedup.shingles("satu dua tiga empat") == {b"satu dua tiga", b"dua tiga empat"}
+    # Word order counts, and a repeated shingle is one.
+    assert dedup.shingle_hash(b"satu dua tiga") != dedup.shingle_hash(b"tiga dua satu")
+    assert dedup.shingle_hash(b"satu dua tiga") != dedup.shingle_hash(b"satu dua empat")
+    assert len(dedup._shingle_hashes("a b c a b c".split())) == 3
+
+
+def test_signatures_estimate_the_jaccard_similarity_of_shingles(docs):
+    # A fixed value per (text, text) would pass the test above with a broken hash: the
+    # estimate must follow the true similarity of the shingle sets, within MinHash's error
+    # (sd = sqrt(J (1 - J) / 128) <= 0.045).
+    import random
+
+    import numpy as np
+
+    rng = random.Random(7)
+    words = " ".join(d.text for d in docs.values()).split()
+    errors = []
+    for _ in range(60):
+        start = rng.randrange(len(words) - 200)
+        a = words[start:start + 120]
+        cut = rng.randint(5, 100)
+        b = a[cut:] + words[start + 130:start + 130 + rng.randint(0, 60)]
+        sa, sb = dedup.shingles(" ".join(a)), dedup.shingles(" ".join(b))
+        true = len(sa & sb) / len(sa | sb)
+        errors.append(dedup.similarity(" ".join(a), " ".join(b)) - true)
+    assert abs(np.mean(errors)) < 0.02
+    assert np.std(errors) < 0.06
 
 
 def test_the_big_segment_filter_keeps_exactly_the_keys_the_segment_holds(tmp_path, docs):
