@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `bench`, `search` importa
 
 from bench import corpus as corpus_mod  # noqa: E402
 from bench.peers import dir_bytes  # noqa: E402
-from bench.perf import percentiles  # noqa: E402
+from bench.perf import REST_S, percentiles  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "scale"
 DATA = ROOT.parent / "shared" / "data" / "bench"
@@ -191,6 +191,10 @@ def cmd_serve(args) -> None:
         load = http_load.run_load(server.port, paths, args.clients, duration=args.seconds)
         cpu = http_load.tree_cpu_seconds(server.proc.pid) - cpu0
         memory = http_load.memory_kb(server)
+        # What the workers keep between bursts (search/sidecar.py drops mapped pages a
+        # second after the last search touched them), as bench/perf.py reads it.
+        time.sleep(REST_S)
+        rest = http_load.memory_kb(server)
     finally:
         server.stop()
     out = {"docs": args.docs, "shards": args.shards, "ready_s": round(server.ready_seconds, 1),
@@ -200,12 +204,15 @@ def cmd_serve(args) -> None:
                     "errors": load.errors, "cpu_ms_per_request": round(1000 * cpu / max(load.requests, 1), 2)},
            "rss_mb": round(memory["vmrss_kb"] / 1024, 1), "rss_max_mb": round(memory["rss_max_kb"] / 1024, 1),
            "pss_mb": round(memory["pss_kb"] / 1024, 1) if memory["pss_kb"] is not None else None,
+           "rss_rest_mb": round(rest["vmrss_kb"] / 1024, 1),
+           "pss_rest_mb": round(rest["pss_kb"] / 1024, 1) if rest["pss_kb"] is not None else None,
            "processes": memory["processes"]}
     record("serve", f"shards{args.shards} n={args.docs}", out)
     log(f"  ready in {out['ready_s']} s; first pass p50 {out['first_pass']['p50']:.1f} / p99 "
         f"{out['first_pass']['p99']:.1f} ms; {args.clients} clients {out['load']['req_per_s']} req/s, p50 "
         f"{out['load']['p50']:.1f} / p99 {out['load']['p99']:.1f} ms, {load.errors} errors; RSS {out['rss_mb']} MB "
-        f"over {out['processes']} processes (largest {out['rss_max_mb']}), PSS {out['pss_mb']} MB")
+        f"over {out['processes']} processes (largest {out['rss_max_mb']}), PSS {out['pss_mb']} MB; "
+        f"{REST_S:g} s later, at rest: RSS {out['rss_rest_mb']} MB, PSS {out['pss_rest_mb']} MB")
 
 
 def _memory() -> dict:

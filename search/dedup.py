@@ -91,7 +91,10 @@ def _shingle_hashes(words: list[str]) -> np.ndarray:
 def shingle_hash(shingle: bytes) -> int:
     """One shingle's hash, as signature computes it for all of a text's at once (the
     hash function datasketch's MinHash is given in tests/search/test_dedup.py)."""
-    return int(_shingle_hashes(shingle.decode().split(" "))[0])
+    words = shingle.decode().split(" ")
+    if len(words) != SHINGLE_WORDS:
+        raise ValueError(f"a shingle is {SHINGLE_WORDS} words, not {len(words)}: {shingle!r}")
+    return int(_shingle_hashes(words)[0])
 
 
 def signature(text: str, words: list[str] | None = None) -> np.ndarray | None:

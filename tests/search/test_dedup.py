@@ -124,6 +124,8 @@ def test_signatures_are_datasketchs_minhash_of_the_shingle_hashes(docs):
     assert dedup.shingle_hash(b"satu dua tiga") != dedup.shingle_hash(b"tiga dua satu")
     assert dedup.shingle_hash(b"satu dua tiga") != dedup.shingle_hash(b"satu dua empat")
     assert len(dedup._shingle_hashes("a b c a b c".split())) == 3
+    with pytest.raises(ValueError, match="a shingle is 3 words"):
+        dedup.shingle_hash(b"satu dua")
 
 
 def test_signatures_estimate_the_jaccard_similarity_of_shingles(docs):
