@@ -58,9 +58,13 @@ def shingles(text: str, words: list[str] | None = None) -> set[bytes]:
         words = surface_words(text)
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words).encode()} if words else set()
-    # Encoded once and split: surface words hold no space.
-    enc = " ".join(words).encode().split(b" ")
+    enc = _encoded(words)
     return {b" ".join(run) for run in zip(*(enc[i:] for i in range(SHINGLE_WORDS)))}
+
+
+def _encoded(words: list[str]) -> list[bytes]:
+    # Encoded once and split: surface words hold no space.
+    return " ".join(words).encode().split(b" ")
 
 
 # A shingle's 32-bit hash: its words' CRC-32s, each times its own odd 64-bit constant,
@@ -74,10 +78,11 @@ _MIX = np.uint64(0xBF58476D1CE4E5B9)
 
 
 def _shingle_hashes(words: list[str]) -> np.ndarray:
-    """shingle_hash of each run of SHINGLE_WORDS words (len(words) >= SHINGLE_WORDS), distinct."""
-    enc = " ".join(words).encode().split(b" ")
-    h = np.fromiter(map(zlib.crc32, enc), dtype=np.uint64, count=len(enc))
-    n = len(h) - SHINGLE_WORDS + 1
+    """shingle_hash of each run of SHINGLE_WORDS words, distinct (none for fewer words)."""
+    n = len(words) - SHINGLE_WORDS + 1
+    if n <= 0:
+        return np.empty(0, dtype=np.uint32)
+    h = np.fromiter(map(zlib.crc32, _encoded(words)), dtype=np.uint64, count=len(words))
     with np.errstate(over="ignore"):
         x = h[:n] * _WORD_MULT[0]
         for i in range(1, SHINGLE_WORDS):
@@ -104,11 +109,7 @@ def signature(text: str, words: list[str] | None = None) -> np.ndarray | None:
     computed here over all of a text's shingles at once (tests/search/test_dedup.py
     compares the values with datasketch's).
     """
-    if words is None:
-        words = surface_words(text)
-    if len(words) < SHINGLE_WORDS:
-        return None  # one shingle at most: fewer than MIN_SHINGLES
-    hv = _shingle_hashes(words)
+    hv = _shingle_hashes(surface_words(text) if words is None else words)
     if len(hv) < MIN_SHINGLES:
         return None
     a, b, (s1, m1, s2, m2, s3) = _permutations()
