@@ -105,11 +105,13 @@ def run_load(
 
 
 def proc_memory_kb(pid: int) -> dict:
-    """VmRSS and VmHWM of a running process, from /proc."""
+    """VmRSS and VmHWM of a running process, and RssAnon / RssFile / RssShmem (what of
+    its RSS is its own memory, and what is page cache of mapped files the kernel may
+    drop at will: the index), from /proc."""
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"):
             out[key.lower() + "_kb"] = int(value.split()[0])
     return out
 
@@ -166,6 +168,9 @@ def tree_memory_kb(pid: int) -> dict:
         "vmrss_kb": sum(m.get("vmrss_kb", 0) for m in procs),
         "vmhwm_kb": sum(m.get("vmhwm_kb", 0) for m in procs),
         "rss_max_kb": max((m.get("vmrss_kb", 0) for m in procs), default=0),
+        "rssanon_kb": sum(m.get("rssanon_kb", 0) for m in procs),
+        "rssfile_kb": sum(m.get("rssfile_kb", 0) + m.get("rssshmem_kb", 0) for m in procs),
+        "rssanon_max_kb": max((m.get("rssanon_kb", 0) for m in procs), default=0),
         "pss_kb": None if None in pss else sum(pss),
         "processes": len(procs),
     }

@@ -204,14 +204,21 @@ def cmd_serve(args) -> None:
                     "errors": load.errors, "cpu_ms_per_request": round(1000 * cpu / max(load.requests, 1), 2)},
            "rss_mb": round(memory["vmrss_kb"] / 1024, 1), "rss_max_mb": round(memory["rss_max_kb"] / 1024, 1),
            "pss_mb": round(memory["pss_kb"] / 1024, 1) if memory["pss_kb"] is not None else None,
+           # Of that RSS, what the processes own (heap, arrays) and what is the index's
+           # page cache, mapped: the kernel reclaims the latter under memory pressure.
+           "rss_anon_mb": round(memory["rssanon_kb"] / 1024, 1),
+           "rss_anon_max_mb": round(memory["rssanon_max_kb"] / 1024, 1),
+           "rss_file_mb": round(memory["rssfile_kb"] / 1024, 1),
            "rss_rest_mb": round(rest["vmrss_kb"] / 1024, 1),
+           "rss_anon_rest_mb": round(rest["rssanon_kb"] / 1024, 1),
            "pss_rest_mb": round(rest["pss_kb"] / 1024, 1) if rest["pss_kb"] is not None else None,
            "processes": memory["processes"]}
     record("serve", f"shards{args.shards} n={args.docs}", out)
     log(f"  ready in {out['ready_s']} s; first pass p50 {out['first_pass']['p50']:.1f} / p99 "
         f"{out['first_pass']['p99']:.1f} ms; {args.clients} clients {out['load']['req_per_s']} req/s, p50 "
         f"{out['load']['p50']:.1f} / p99 {out['load']['p99']:.1f} ms, {load.errors} errors; RSS {out['rss_mb']} MB "
-        f"over {out['processes']} processes (largest {out['rss_max_mb']}), PSS {out['pss_mb']} MB; "
+        f"over {out['processes']} processes (largest {out['rss_max_mb']}), PSS {out['pss_mb']} MB, "
+        f"anonymous {out['rss_anon_mb']} MB (largest {out['rss_anon_max_mb']}), mapped files {out['rss_file_mb']} MB; "
         f"{REST_S:g} s later, at rest: RSS {out['rss_rest_mb']} MB, PSS {out['pss_rest_mb']} MB")
 
 

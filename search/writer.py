@@ -17,7 +17,8 @@ op twice changes nothing (a put is an update by id, a delete is idempotent), so
 a kill at any moment leaves every acknowledged document to be indexed, and
 none twice.
 
-A batch is taken when its oldest op has waited COMMIT_BUDGET less the expected
+A batch is taken when its oldest op has waited the commit budget (COMMIT_BUDGET_DEFAULT,
+or `lintas serve --refresh-interval`) less the expected
 commit time, not as soon as anything waits: the commit's cost (per distinct term,
 and each search worker's refresh after it) is then shared by a second's documents.
 
@@ -60,7 +61,23 @@ IDLE_POLL = 0.05  # seconds between looks at an empty queue: bounds the 202 -> i
 # term of its batch, is shared by as many documents as the latency budget lets wait.
 # A commit slower than the budget is followed at once by the next: batches then grow,
 # and cost less per document, until the writer keeps up.
-COMMIT_BUDGET = 1.0
+COMMIT_BUDGET_DEFAULT = 1.0
+# The longest an operator may ask for: past it a crash-free queue would still be
+# durable, but "near real time" would no longer be what the server is.
+COMMIT_BUDGET_MAX = 60.0
+
+
+def commit_budget() -> float:
+    """LINTAS_REFRESH_INTERVAL (`lintas serve --refresh-interval`): seconds, like
+    Elasticsearch's refresh_interval; unset, not a number or out of range: the default."""
+    try:
+        seconds = float(os.environ.get("LINTAS_REFRESH_INTERVAL", COMMIT_BUDGET_DEFAULT))
+    except ValueError:
+        return COMMIT_BUDGET_DEFAULT
+    return seconds if 0.05 <= seconds <= COMMIT_BUDGET_MAX else COMMIT_BUDGET_DEFAULT
+
+
+COMMIT_BUDGET = commit_budget()  # as this process started; an IndexWriter reads it when made
 # Ops per commit at most: under load commits get bigger, not more frequent.
 BATCH = 1000
 # Whoosh's in-memory buffer per commit; a batch of BATCH news articles is ~10 MB.
@@ -150,13 +167,14 @@ class IndexWriter:
         self._checkpoint_started = 0.0  # the first checkpoint fsyncs every file
         self._bands = dedup.BandTable(SMALL_SEGMENT_DOCS)  # near-duplicate keys of the small segments
         self.commit_seconds = 0.0  # the recent commits' wall time, smoothed
+        self.budget = commit_budget()
 
     def due_in(self) -> float | None:
         """Seconds until the next batch should be taken (<= 0: now); None if nothing waits."""
         created = self.queue.oldest_waiting()
         if created is None:
             return None
-        return created + COMMIT_BUDGET - min(self.commit_seconds, COMMIT_BUDGET) - time.time()
+        return created + self.budget - min(self.commit_seconds, self.budget) - time.time()
 
     def apply_batch(self) -> int:
         """Apply the oldest waiting ops (at most `batch`); returns how many."""
@@ -391,7 +409,7 @@ class WriterThread:
                 try:
                     due = self.writer.due_in()
                     if due is None or due > 0:
-                        self._stop.wait(IDLE_POLL if due is None else min(due, COMMIT_BUDGET))
+                        self._stop.wait(IDLE_POLL if due is None else min(due, self.writer.budget))
                         continue
                     applied = self.writer.apply_batch()
                     self.error = None

@@ -42,11 +42,17 @@ def web_cli() -> None:
 @click.option("--embed/--no-embed", default=True, show_default=True,
               help="Compute, in a low-priority background process, the vectors of documents "
                    "indexed without them (when the index has vectors on at start).")
+@click.option("--refresh-interval", default=None, metavar="SECONDS",
+              type=click.FloatRange(0.05, 60.0),
+              help="How long a posted document may wait to become searchable: the writer commits "
+                   "about this often, so a longer interval makes each commit cheaper per document and "
+                   "leaves more of the CPU to searches under a write stream [default: 1.0, or "
+                   "LINTAS_REFRESH_INTERVAL].")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="A sharded index: match and score its shards on the workers of this Dask cluster "
                    "[default: every shard in this process].")
 def serve(host: str, port: int, index_dir: str, workers: int | None, threads: int, require_key: bool,
-          max_body_mb: int, embed: bool, scheduler: str | None) -> None:
+          max_body_mb: int, embed: bool, refresh_interval: float | None, scheduler: str | None) -> None:
     """Serve the search page, the JSON API and the write API with waitress (one worker)
     or gunicorn.
 
@@ -54,6 +60,8 @@ def serve(host: str, port: int, index_dir: str, workers: int | None, threads: in
     are queued durably and indexed by one background writer; `lintas index` run
     meanwhile sends its documents through the same queue.
     """
+    if refresh_interval is not None:  # the writer process, and a worker that takes over, read it
+        os.environ["LINTAS_REFRESH_INTERVAL"] = repr(refresh_interval)
     config = {"INDEX_DIR": index_dir, "REQUIRE_KEY": require_key, "MAX_WRITE_BYTES": max_body_mb << 20,
               "SCHEDULER": scheduler}
     if scheduler:
