@@ -312,12 +312,14 @@ _alive: weakref.WeakSet = weakref.WeakSet()
 # Whether a search has read the sidecars since their pages were last dropped, and
 # the thread that drops them (per process: a forked child starts its own).
 _touched = [False]
+_wake = threading.Event()  # set when _touched becomes True
 _releaser: list[threading.Thread | None] = [None]
 
 
 def release() -> None:
     """Drop the mapped pages of every open sidecar of this process now."""
     _touched[0] = False
+    _wake.clear()
     with _lock:
         opened = list(_alive)
     for sidecar in opened:
@@ -327,26 +329,23 @@ def release() -> None:
 def _release_loop(every: float | None, budget: int | None) -> None:
     # A thread, not the searches themselves: no query waits for the madvise, and
     # a worker that goes idle drops what its last second of queries mapped,
-    # rather than holding it (it counted up to 210 MB per worker at 100k).
+    # rather than holding it (it counted up to 210 MB per worker at 100k). It sleeps
+    # until a search reads a sidecar: an idle worker is not woken every BUDGET_POLL.
     # What stays mapped after a drop (the libraries, Whoosh's own files) is not the
     # sidecars': the budget counts from there.
     floor = mapped_file_bytes()
     if floor is None:
         budget = None  # no /proc: the time alone
     step = BUDGET_POLL if budget is not None else every
-    last = time.monotonic()
     while True:
-        time.sleep(step)
-        if not _touched[0]:
-            last = time.monotonic()
-            continue
-        now = time.monotonic()
-        if (every is not None and now - last >= every) or \
-                (budget is not None and (mapped_file_bytes() or 0) > floor + budget):
-            release()
-            last = now
-            if budget is not None:
-                floor = mapped_file_bytes() or floor
+        _wake.wait()
+        since = time.monotonic()
+        while not ((every is not None and time.monotonic() - since >= every) or
+                   (budget is not None and (mapped_file_bytes() or 0) > floor + budget)):
+            time.sleep(step)
+        release()
+        if budget is not None:
+            floor = mapped_file_bytes() or floor
 
 
 def _start_releaser() -> None:
@@ -361,7 +360,10 @@ def _start_releaser() -> None:
 
 
 def _forked() -> None:
+    global _wake
     _releaser[0] = None  # the parent's thread did not come along
+    _wake = threading.Event()  # nor its lock's state
+    _touched[0] = False  # so that the child's first search wakes the child's thread
 
 
 os.register_at_fork(after_in_child=_forked)
@@ -369,7 +371,9 @@ os.register_at_fork(after_in_child=_forked)
 
 def of(leaf) -> Sidecar | None:
     """The usable sidecar of a segment reader's segment, or None."""
-    _touched[0] = True
+    if not _touched[0]:
+        _touched[0] = True
+        _wake.set()
     found = _by_leaf.get(leaf)
     if isinstance(found, Sidecar):
         return found
