@@ -84,7 +84,7 @@ RELEASE_EVERY = _release_every()
 
 # Mapped file pages (MB) a process may hold before its thread drops them, unless
 # LINTAS_SIDECAR_BUDGET_MB says; and how often it looks (a read of /proc/self/statm).
-BUDGET_DEFAULT_MB = 512
+BUDGET_DEFAULT_MB = 0  # off unless the operator sets one: see the README for its cost
 BUDGET_POLL = 0.02
 
 

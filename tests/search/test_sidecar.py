@@ -169,7 +169,7 @@ def test_mapped_pages_past_the_byte_budget_are_dropped_without_waiting_for_the_t
 
 def test_the_byte_budget_is_read_from_the_environment(monkeypatch):
     monkeypatch.delenv("LINTAS_SIDECAR_BUDGET_MB", raising=False)
-    assert sidecar._budget_bytes() == sidecar.BUDGET_DEFAULT_MB << 20
+    assert sidecar._budget_bytes() is None and sidecar.BUDGET_DEFAULT_MB == 0  # off by default
     for value, expected in (("0", None), ("64", 64 << 20), ("lots", None), ("-5", None)):
         monkeypatch.setenv("LINTAS_SIDECAR_BUDGET_MB", value)
         assert sidecar._budget_bytes() == expected
