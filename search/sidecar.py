@@ -14,13 +14,7 @@ bench queries one process had 263 of the 274 MB of sidecars at 100k resident.
 So a thread of each process drops its mapped pages (madvise MADV_DONTNEED) every
 LINTAS_SIDECAR_RELEASE seconds (default 1; 0: never) in which a search read them:
 they stay in the page cache, which every worker shares and no process's RSS
-counts, and the next read of a dropped page is a minor fault. A second is too long
-for a large index: at 1M articles in 4 shards (13 GB) each worker's queries map ~2 GB
-of 2 MB folios within one (session 15: 5.5 GB over the server's 4 processes under 8
-clients, of which 0.8 GB its own memory). So the thread also looks at the process's
-mapped file pages every BUDGET_POLL seconds and drops them once they pass
-LINTAS_SIDECAR_BUDGET_MB (default BUDGET_DEFAULT_MB; 0: no budget): an index whose
-queries touch less than that never pays for it. Measured at 100k over HTTP, 8 clients, 2
+counts, and the next read of a dropped page is a minor fault. Measured at 100k over HTTP, 8 clients, 2
 workers (session 10): never 370 req/s, RSS 941 MB over the 4 processes; 2 s 377
 req/s, 868 MB; 0.5 s 351 req/s, 733 MB. (Session 8's kernel lost a third of the
 throughput at 0.5 s, so it was off by default then.) Reading with os.pread
@@ -81,34 +75,6 @@ def _release_every() -> float | None:
 
 
 RELEASE_EVERY = _release_every()
-
-# Mapped file pages (MB) a process may hold before its thread drops them, unless
-# LINTAS_SIDECAR_BUDGET_MB says; and how often it looks (a read of /proc/self/statm).
-BUDGET_DEFAULT_MB = 0  # off unless the operator sets one: see the README for its cost
-BUDGET_POLL = 0.02
-
-
-def _budget_bytes() -> int | None:
-    """LINTAS_SIDECAR_BUDGET_MB in bytes; unset: BUDGET_DEFAULT_MB; 0 or not a number: none."""
-    try:
-        mb = float(os.environ.get("LINTAS_SIDECAR_BUDGET_MB", BUDGET_DEFAULT_MB))
-    except ValueError:
-        return None
-    return int(mb * 2**20) if mb > 0 else None
-
-
-BUDGET = _budget_bytes()
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def mapped_file_bytes() -> int | None:
-    """This process's resident pages of mapped files (statm's "shared": RssFile +
-    RssShmem; the sidecars, and the libraries), or None without /proc."""
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[2]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 class BadSidecar(Exception):
@@ -312,58 +278,41 @@ _alive: weakref.WeakSet = weakref.WeakSet()
 # Whether a search has read the sidecars since their pages were last dropped, and
 # the thread that drops them (per process: a forked child starts its own).
 _touched = [False]
-_wake = threading.Event()  # set when _touched becomes True
 _releaser: list[threading.Thread | None] = [None]
 
 
 def release() -> None:
     """Drop the mapped pages of every open sidecar of this process now."""
     _touched[0] = False
-    _wake.clear()
     with _lock:
         opened = list(_alive)
     for sidecar in opened:
         sidecar.release()
 
 
-def _release_loop(every: float | None, budget: int | None) -> None:
+def _release_loop(every: float) -> None:
     # A thread, not the searches themselves: no query waits for the madvise, and
     # a worker that goes idle drops what its last second of queries mapped,
-    # rather than holding it (it counted up to 210 MB per worker at 100k). It sleeps
-    # until a search reads a sidecar: an idle worker is not woken every BUDGET_POLL.
-    # What stays mapped after a drop (the libraries, Whoosh's own files) is not the
-    # sidecars': the budget counts from there.
-    floor = mapped_file_bytes()
-    if floor is None:
-        budget = None  # no /proc: the time alone
-    step = BUDGET_POLL if budget is not None else every
+    # rather than holding it (it counted up to 210 MB per worker at 100k).
     while True:
-        _wake.wait()
-        since = time.monotonic()
-        while not ((every is not None and time.monotonic() - since >= every) or
-                   (budget is not None and (mapped_file_bytes() or 0) > floor + budget)):
-            time.sleep(step)
-        release()
-        if budget is not None:
-            floor = mapped_file_bytes() or floor
+        time.sleep(every)
+        if _touched[0]:
+            release()
 
 
 def _start_releaser() -> None:
-    if (RELEASE_EVERY is None and BUDGET is None) or _releaser[0] is not None:
+    if RELEASE_EVERY is None or _releaser[0] is not None:
         return
     with _lock:
         if _releaser[0] is None:
-            thread = threading.Thread(target=_release_loop, args=(RELEASE_EVERY, BUDGET),
+            thread = threading.Thread(target=_release_loop, args=(RELEASE_EVERY,),
                                       name="lintas-sidecar-release", daemon=True)
             thread.start()
             _releaser[0] = thread
 
 
 def _forked() -> None:
-    global _wake
     _releaser[0] = None  # the parent's thread did not come along
-    _wake = threading.Event()  # nor its lock's state
-    _touched[0] = False  # so that the child's first search wakes the child's thread
 
 
 os.register_at_fork(after_in_child=_forked)
@@ -371,9 +320,7 @@ os.register_at_fork(after_in_child=_forked)
 
 def of(leaf) -> Sidecar | None:
     """The usable sidecar of a segment reader's segment, or None."""
-    if not _touched[0]:
-        _touched[0] = True
-        _wake.set()
+    _touched[0] = True
     found = _by_leaf.get(leaf)
     if isinstance(found, Sidecar):
         return found

@@ -136,47 +136,6 @@ def test_a_process_that_stops_searching_drops_the_pages_its_last_searches_read(i
     assert [t for t in threading.enumerate() if t.name == "lintas-sidecar-release"]
 
 
-_BUDGET_PROBE = """
-import sys, time
-from search.engine import Engine
-from tests.search.test_sidecar import _same_as_whoosh, _sidecar_rss_kb
-engine = Engine(sys.argv[1])
-_same_as_whoosh(engine)
-deadline = time.monotonic() + 2.0
-while _sidecar_rss_kb() > 0 and time.monotonic() < deadline:
-    time.sleep(0.05)
-print(_sidecar_rss_kb())
-"""
-
-
-@pytest.mark.parametrize("budget_mb, dropped", [("0.0001", True), ("0", False)])
-def test_mapped_pages_past_the_byte_budget_are_dropped_without_waiting_for_the_time(index_dir, budget_mb, dropped):
-    """LINTAS_SIDECAR_BUDGET_MB bounds a process's mapped sidecar pages whatever the
-    time since the last drop (here never, LINTAS_SIDECAR_RELEASE=0); 0 turns it off."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "LINTAS_SIDECAR_RELEASE": "0", "LINTAS_SIDECAR_BUDGET_MB": budget_mb,
-           "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-c", _BUDGET_PROBE, str(index_dir)], env=env, cwd=root,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    resident_kb = int(out.stdout.split()[-1])
-    assert (resident_kb == 0) is dropped, resident_kb
-
-
-def test_the_byte_budget_is_read_from_the_environment(monkeypatch):
-    monkeypatch.delenv("LINTAS_SIDECAR_BUDGET_MB", raising=False)
-    assert sidecar._budget_bytes() is None and sidecar.BUDGET_DEFAULT_MB == 0  # off by default
-    for value, expected in (("0", None), ("64", 64 << 20), ("lots", None), ("-5", None)):
-        monkeypatch.setenv("LINTAS_SIDECAR_BUDGET_MB", value)
-        assert sidecar._budget_bytes() == expected
-    mapped = sidecar.mapped_file_bytes()
-    assert mapped is not None and mapped > 0  # the libraries this process mapped, at least
-
-
 def test_searches_on_the_sidecar_equal_whooshs(index_dir):
     assert all(sidecar.of(leaf) is not None for leaf in _leaves(index_dir))
     assert _same_as_whoosh(Engine(index_dir)) > 30
