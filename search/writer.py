@@ -64,7 +64,7 @@ IDLE_POLL = 0.05  # seconds between looks at an empty queue: bounds the 202 -> i
 COMMIT_BUDGET_DEFAULT = 1.0
 # The longest an operator may ask for: past it a crash-free queue would still be
 # durable, but "near real time" would no longer be what the server is.
-COMMIT_BUDGET_MAX = 60.0
+COMMIT_BUDGET_MIN, COMMIT_BUDGET_MAX = 0.05, 60.0  # web/cli.py's --refresh-interval range too
 
 
 def commit_budget() -> float:
@@ -74,10 +74,9 @@ def commit_budget() -> float:
         seconds = float(os.environ.get("LINTAS_REFRESH_INTERVAL", COMMIT_BUDGET_DEFAULT))
     except ValueError:
         return COMMIT_BUDGET_DEFAULT
-    return seconds if 0.05 <= seconds <= COMMIT_BUDGET_MAX else COMMIT_BUDGET_DEFAULT
+    return seconds if COMMIT_BUDGET_MIN <= seconds <= COMMIT_BUDGET_MAX else COMMIT_BUDGET_DEFAULT
 
 
-COMMIT_BUDGET = commit_budget()  # as this process started; an IndexWriter reads it when made
 # Ops per commit at most: under load commits get bigger, not more frequent.
 BATCH = 1000
 # Whoosh's in-memory buffer per commit; a batch of BATCH news articles is ~10 MB.

@@ -43,7 +43,7 @@ def web_cli() -> None:
               help="Compute, in a low-priority background process, the vectors of documents "
                    "indexed without them (when the index has vectors on at start).")
 @click.option("--refresh-interval", default=None, metavar="SECONDS",
-              type=click.FloatRange(0.05, 60.0),
+              type=click.FloatRange(0.05, 60.0),  # search/writer.py's COMMIT_BUDGET_MIN/MAX (not imported: heavy)
               help="How long a posted document may wait to become searchable: the writer commits "
                    "about this often, so a longer interval makes each commit cheaper per document and "
                    "leaves more of the CPU to searches under a write stream [default: 1.0, or "

@@ -11,7 +11,9 @@ from search import storage
 from search.documents import Document
 from search.indexer import Indexer
 from search.queue import Op, WriteQueue
-from search.writer import COMMIT_BUDGET, COMMIT_BUDGET_DEFAULT, WriterThread, commit_budget
+from search.writer import COMMIT_BUDGET_DEFAULT, COMMIT_BUDGET_MAX, COMMIT_BUDGET_MIN, WriterThread, commit_budget
+
+COMMIT_BUDGET = commit_budget()
 
 
 def _op(i: int) -> Op:
@@ -76,6 +78,14 @@ def test_the_refresh_interval_from_the_environment(monkeypatch, value, expected)
 
 
 def test_serve_explains_the_refresh_interval_and_refuses_a_bad_one():
+    import click
+
+    from web.cli import serve
+
+    (option,) = [p for p in serve.params if p.name == "refresh_interval"]
+    assert isinstance(option.type, click.FloatRange)
+    assert (option.type.min, option.type.max) == (COMMIT_BUDGET_MIN, COMMIT_BUDGET_MAX)
+
     from click.testing import CliRunner
 
     from web.cli import cli
