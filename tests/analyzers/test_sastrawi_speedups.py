@@ -77,3 +77,31 @@ def test_all_regex_prefix_rules_get_a_guard():
 ])
 def test_known_stems_with_speedups(word, stem):
     assert indonesian._sastrawi().stem_word(word) == stem
+
+
+def _shims() -> list:
+    import sys
+    return [m for name, m in list(sys.modules.items())
+            if name.startswith("Sastrawi.") and isinstance(getattr(m, "re", None), sastrawi_speedups._PrecompiledRe)]
+
+
+def test_the_regex_stand_in_gives_res_stems_and_keeps_only_sastrawis_patterns():
+    """Sastrawi passes each removed stem to re.sub as a pattern: the stand-in removes it as
+    text (the same stem) and does not keep one compiled pattern per word it has seen."""
+    stemmer = indonesian._sastrawi()
+    modules = _shims()
+    assert modules and len({id(m.re) for m in modules}) == 1
+    shim = modules[0].re
+    words = _vocabulary(6000)
+    fast = [stemmer.stem_word(w) for w in words]
+    for m in modules:
+        m.re = re
+    try:
+        plain = [stemmer.stem_word(w) for w in words]
+    finally:
+        for m in modules:
+            m.re = shim
+    assert [(w, f) for w, f, p in zip(words, fast, plain) if f != p] == []
+    assert len(words) > 5000 and len(shim._compiled) < 400
+    assert shim.sub("kan", "", "makanan", count=1) == re.sub("kan", "", "makanan", count=1) == "maan"
+    assert shim.sub("a.", "", "aXba") == re.sub("a.", "", "aXba") == "ba"
