@@ -83,7 +83,8 @@ def corpus(args) -> tuple[list[dict], list[dict], list[str]]:
 
 def base_index(args, base: list[dict]) -> Path:
     kind = "syn" if args.synthetic else "news"
-    cached = OUT / f"base-{kind}-n{args.base}"
+    out = Path(getattr(args, "out", None) or OUT)
+    cached = out / f"base-{kind}-n{args.base}"
     from search.schema import SCHEMA_VERSION
 
     meta = cached / "lintas.json"
@@ -93,13 +94,13 @@ def base_index(args, base: list[dict]) -> Path:
     if not meta.exists():
         log(f"building the base index of {len(base)} documents in {cached} (once)")
         cached.parent.mkdir(parents=True, exist_ok=True)
-        src = OUT / f"base-{kind}-n{args.base}.jsonl"
+        src = out / f"base-{kind}-n{args.base}.jsonl"
         with open(src, "w", encoding="utf-8") as f:
             for d in base:
                 f.write(json.dumps({k: d[k] for k in ("id", "title", "text", "lang") if d.get(k)},
                                    ensure_ascii=False) + "\n")
         subprocess.run([LINTAS, "index", str(src), "--index", str(cached)], check=True)
-    work = OUT / "work"
+    work = out / "work"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(cached, work, ignore=shutil.ignore_patterns("queue.sqlite3*", "keys.sqlite3*", "writer.lock"))
     return work
@@ -116,7 +117,8 @@ class Stream(threading.Thread):
         self.posted = 0
         self.refused = 0
         self.post_ms: list[float] = []
-        self.probes: list[tuple[str, float, str]] = []  # (probe word, time of its 202, its document's id)
+        # (probe word, time of its 202, its document's id, its task)
+        self.probes: list[tuple[str, float, str, int]] = []
         self.lock = threading.Lock()
 
     def run(self):
@@ -142,13 +144,13 @@ class Stream(threading.Thread):
             conn.request("POST", "/documents", body, {"Content-Type": "application/json",
                                                       "Authorization": f"Bearer {self.key}"})
             resp = conn.getresponse()
-            resp.read()
+            answer = resp.read()
             acked = time.perf_counter()
             self.post_ms.append((acked - t0) * 1000)
             if resp.status == 202:
                 self.posted += len(chunk)
                 with self.lock:
-                    self.probes.append((word, acked, chunk[0]["id"]))
+                    self.probes.append((word, acked, chunk[0]["id"], json.loads(answer)["task"]))
             else:
                 self.refused += 1
             n += 1
@@ -161,32 +163,48 @@ PROBES_PER_QUERY = 40  # probe words OR-ed into one /search (its query stays und
 def probe(port: int, stream: Stream, stop: threading.Event, latencies: list[float],
           timeout: float = 120.0) -> None:
     """202 -> first /search hit, per probe word, in seconds, appended to `latencies` as
-    they come (inf past `timeout`). Every 50 ms the words still waiting are asked for in
-    one OR query (per 40 words): the prober's own load on the server stays the same
-    whatever the backlog, instead of one search per waiting word, which made a slow
-    writer also slow the searches measured beside it."""
+    they come (inf past `timeout`).
+
+    Every 50 ms the prober asks GET /tasks/<n> for the oldest tasks still waiting
+    (a row of SQLite), and searches only for the words of tasks the server says
+    are indexed, in one OR query (per 40 words), again each round until /search
+    finds them: the time measured still ends at a /search hit, and a /tasks that
+    said "indexed" too early would only make the prober search sooner. Searching
+    for every waiting word every 50 ms instead (sessions 12-15) made the prober
+    ~20 queries/s of up to 40 words, 9 ms each in the query parser: ~9 % of this
+    machine, load a real deployment does not have, taken from the searches measured."""
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    waiting: dict[str, tuple[str, float]] = {}  # doc id -> (probe word, time of its 202)
+    waiting: dict[str, tuple[str, float, int]] = {}  # doc id -> (probe word, time of its 202, task)
+    indexed: set[str] = set()  # doc ids whose task is indexed, not yet found by /search
     taken = 0
     while not (stop.is_set() and not waiting and taken == len(stream.probes)):
         with stream.lock:
-            for word, acked, doc_id in stream.probes[taken:]:
-                waiting[doc_id] = (word, acked)
+            for word, acked, doc_id, task in stream.probes[taken:]:
+                waiting[doc_id] = (word, acked, task)
             taken = len(stream.probes)
-        items = list(waiting.items())
+        for doc_id, (_, _, task) in sorted(waiting.items(), key=lambda kv: kv[1][2]):
+            if doc_id in indexed:
+                continue
+            conn.request("GET", f"/tasks/{task}")
+            if json.loads(conn.getresponse().read()).get("status") != "indexed":
+                break  # tasks are indexed in order: the later ones are not either
+            indexed.add(doc_id)
+        items = [(doc_id, waiting[doc_id]) for doc_id in indexed]
         for i in range(0, len(items), PROBES_PER_QUERY):
             chunk = items[i:i + PROBES_PER_QUERY]
-            q = quote(" OR ".join(word for _, (word, _) in chunk))
+            q = quote(" OR ".join(word for _, (word, _, _) in chunk))
             conn.request("GET", f"/search?q={q}&per_page={PROBES_PER_QUERY}&collapse=0&xscript=0")
             data = json.loads(conn.getresponse().read())
             found = time.perf_counter()
             for hit in data.get("results", []):
                 if hit["id"] in waiting:
                     latencies.append(found - waiting.pop(hit["id"])[1])
+                    indexed.discard(hit["id"])
         now = time.perf_counter()
-        for doc_id, (_, acked) in list(waiting.items()):
+        for doc_id, (_, acked, _) in list(waiting.items()):
             if now - acked > timeout:
                 del waiting[doc_id]
+                indexed.discard(doc_id)
                 latencies.append(float("inf"))
         time.sleep(0.05)
     conn.close()
@@ -239,6 +257,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--synthetic", action="store_true", help="documents from seeds/ (no ../shared needed)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--out", help=f"where the base index is cached and copied (default {OUT.relative_to(REPO)})")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(REPO / "tests" / "ingest"))

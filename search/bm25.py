@@ -184,4 +184,7 @@ def _leaf_df(leaf, fieldname: str, text) -> int:
         return leaf.doc_frequency(fieldname, text)
     btext = text if isinstance(text, bytes) else leaf.schema[fieldname].to_bytes(text)
     t = fp.find(btext)
-    return 0 if t < 0 else int(fp.post_starts[t + 1] - fp.post_starts[t])
+    if t < 0:
+        return 0
+    a, b = fp.span(t)
+    return b - a

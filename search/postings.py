@@ -5,9 +5,9 @@ Whoosh scores a query by stepping its matchers one posting at a time in Python
 of thousands). As arrays, BM25 over a list is one vectorized expression
 (search/vectorized.py).
 
-The arrays come from the segment's sidecar (search/sidecar.py): views of a
-memory-mapped file that every worker and thread shares through the page cache,
-with nothing to decode. A segment without a usable sidecar (an index written
+The arrays come from the segment's sidecar (search/sidecar.py): slices read
+from a file that every worker and thread shares through the page cache, with
+nothing to decode. A segment without a usable sidecar (an index written
 before sidecars, one being rewritten) has its lists decoded from Whoosh's own
 blocks on each read, slower but the same: tests/search/test_sidecar.py holds the
 two equal.
@@ -54,7 +54,7 @@ def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
         t = fp.find(btext)
         if t < 0:
             return None
-        a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
+        a, b = fp.span(t)
         if fp.tfs is not None:
             tfs = fp.tfs[a:b]
         else:
@@ -142,9 +142,15 @@ def positions_of(leaf, fieldname: str, plist: PostingList, indexes: np.ndarray) 
     if fp is None or fp.pos is None:
         fmt = leaf.schema[fieldname].format
         return positions(fmt, values_at(leaf, fieldname, plist, np.asarray(indexes).tolist()))
-    g = plist.first + np.asarray(indexes, np.int64)
-    lo = fp.occ[g].astype(np.int64)
-    counts = fp.occ[g + 1].astype(np.int64) - lo
+    g = np.asarray(indexes, np.int64)
+    if not len(g):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # One read of the run of occ the postings span (a file read each, not an array view).
+    first = plist.first + int(g[0])
+    run = fp.occ[first:plist.first + int(g[-1]) + 2].astype(np.int64)
+    g = g - int(g[0])
+    lo = run[g]
+    counts = run[g + 1] - lo
     owner = np.repeat(np.arange(len(g)), counts)
     # Each posting's occurrences are a run from its `lo`: the runs laid end to end.
     at = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
@@ -158,7 +164,7 @@ def spans_at(leaf, fieldname: str, plist: PostingList, index: int) -> list[tuple
         decode = leaf.schema[fieldname].format.decoder("characters")
         return decode(values_at(leaf, fieldname, plist, [index])[0])
     g = plist.first + index
-    a, b = int(fp.occ[g]), int(fp.occ[g + 1])
+    a, b = fp.occ[g:g + 2].tolist()
     starts = fp.starts[a:b].astype(np.int64)
     ends = starts + fp.lens[a:b]
     return list(zip(fp.pos[a:b].tolist(), starts.tolist(), ends.tolist()))
@@ -173,12 +179,12 @@ def spans_of(leaf, fieldname: str, btext: bytes, docnum: int) -> list[tuple[int,
         t = fp.find(btext)
         if t < 0:
             return []
-        a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
+        a, b = fp.span(t)
         ids = fp.ids[a:b]
         i = int(np.searchsorted(ids, docnum))
         if i == len(ids) or ids[i] != docnum:
             return []
-        lo, hi = int(fp.occ[a + i]), int(fp.occ[a + i + 1])
+        lo, hi = fp.occ[a + i:a + i + 2].tolist()
         starts = fp.starts[lo:hi].astype(np.int64)
         return list(zip(starts.tolist(), (starts + fp.lens[lo:hi]).tolist()))
     plist = postings(leaf, fieldname, btext)

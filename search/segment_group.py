@@ -119,7 +119,7 @@ def _part(sc, fieldname: str, btext: bytes, start: int):
     t = fp.find(btext)
     if t < 0:
         return None
-    a, b = int(fp.post_starts[t]), int(fp.post_starts[t + 1])
+    a, b = fp.span(t)
     occ = fp.occ[a:b + 1].astype(np.int64)
     tfs = fp.tfs[a:b] if fp.tfs is not None else occ[1:] - occ[:-1]
     pos = fp.pos[int(occ[0]):int(occ[-1])] if fp.pos is not None else None

@@ -1,4 +1,4 @@
-"""A segment's posting sidecar: its posting lists as flat arrays, memory-mapped.
+"""A segment's posting sidecar: its posting lists as flat arrays, read in slices.
 
 Whoosh keeps a posting list as zlib'd pickles of 128 postings, and each
 posting's positions as a pickle of its own: every process that reads one pays
@@ -7,19 +7,13 @@ same lists (doc ids, term frequencies, positions, character spans) as plain
 arrays, per field, with a sorted term directory. Nothing is decoded, and every
 worker and thread of a server reads one copy: the kernel's page cache.
 
-The file is memory-mapped. Pages a process has touched through a mapping
-count in its RSS, once in each worker, and on kernels whose page cache holds
-large folios (6.18 with ext4 here) one byte read maps its whole folio: after 800
-bench queries one process had 263 of the 274 MB of sidecars at 100k resident.
-So a thread of each process drops its mapped pages (madvise MADV_DONTNEED) every
-LINTAS_SIDECAR_RELEASE seconds (default 1; 0: never) in which a search read them:
-they stay in the page cache, which every worker shares and no process's RSS
-counts, and the next read of a dropped page is a minor fault. Measured at 100k over HTTP, 8 clients, 2
-workers (session 10): never 370 req/s, RSS 941 MB over the 4 processes; 2 s 377
-req/s, 868 MB; 0.5 s 351 req/s, 733 MB. (Session 8's kernel lost a third of the
-throughput at 0.5 s, so it was off by default then.) Reading with os.pread
-instead cost more: it releases the GIL on each of a query's ~130 small reads,
-and a server worker runs 4 threads.
+The file is read, not mapped (search/file_array.py: a query's slices are read
+into buffers, the page cache keeps the file, and no worker's RSS counts it).
+Mapped, at 1M articles a second of queries mapped ~2.2 GB into each worker,
+one 2 MB folio per byte read, and dropping the pages every second (session 14)
+still left 3.5-5.6 GB over the server's processes under load. In memory per
+opened file: the field lengths (a byte a document) and every SAMPLE-th key of
+the term directory, so a term is found with one read of SAMPLE keys.
 
 One file per segment, `<segment id>.sidecar` in the index directory, derived
 from the segment (search/sidecar_build.py writes it at commit time). Whoosh
@@ -35,20 +29,19 @@ the arrays, each at a 64-byte boundary.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import struct
 import threading
 import time
 import weakref
 import zlib
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import codec, files
+from .file_array import FileArray, OpenFile
 
 EXT = ".sidecar"
 MAGIC = b"LINTASPS"
@@ -58,23 +51,12 @@ KEY_BYTES = 16  # the term directory's fixed-width keys: a term's first 16 bytes
 # Seconds before a segment whose sidecar was missing or bad is looked at again
 # (the writer may have written it since).
 RECHECK_EVERY = 5.0
-# Seconds between drops of a process's mapped sidecar pages, unless LINTAS_SIDECAR_RELEASE says.
-RELEASE_DEFAULT = 1.0
 # Term lookups remembered per field of a segment (FieldPostings.found): ~100 bytes each.
 FOUND_TERMS = 2048
-
-
-def _release_every() -> float | None:
-    """LINTAS_SIDECAR_RELEASE: seconds between drops of this process's mapped pages
-    (see the docstring); unset: RELEASE_DEFAULT; 0 or not a number: never."""
-    try:
-        seconds = float(os.environ.get("LINTAS_SIDECAR_RELEASE", RELEASE_DEFAULT))
-    except ValueError:
-        return None
-    return seconds if seconds > 0 else None
-
-
-RELEASE_EVERY = _release_every()
+# Every SAMPLE-th key of a term directory is kept in memory (16 bytes each): a
+# lookup then reads one run of SAMPLE keys (1 KB) instead of a binary search's
+# ~20 reads.
+SAMPLE = 64
 
 
 class BadSidecar(Exception):
@@ -137,22 +119,23 @@ def _padded(arr: np.ndarray) -> bytes:
 
 @dataclass(frozen=True)
 class FieldPostings:
-    """One field's arrays in a sidecar (views of the mapped file)."""
+    """One field's arrays in a sidecar: FileArrays on the file, but for what is kept in memory."""
 
-    keys: np.ndarray  # S16, sorted: each term's first 16 bytes
-    term_bytes: np.ndarray  # uint8: every term, end to end
-    term_starts: np.ndarray  # int64 (terms + 1): where each term starts in term_bytes
-    post_starts: np.ndarray  # int64 (terms + 1): each term's first posting
-    ids: np.ndarray  # per posting: segment docnum, ascending within a term
-    tfs: np.ndarray | None  # per posting: weight, where it is not the number of positions
-    occ: np.ndarray  # per posting + 1: its first occurrence in pos/starts/lens
-    pos: np.ndarray | None  # per occurrence: token position
-    starts: np.ndarray | None  # per occurrence: first character (Characters fields)
-    lens: np.ndarray | None  # per occurrence: characters (Characters fields)
-    lengths: np.ndarray | None  # per document: Whoosh's length byte of the field
+    keys: FileArray  # S16, sorted: each term's first 16 bytes
+    key_sample: np.ndarray  # in memory: keys[::SAMPLE]
+    term_bytes: FileArray  # uint8: every term, end to end
+    term_starts: FileArray  # int64 (terms + 1): where each term starts in term_bytes
+    post_starts: FileArray  # int64 (terms + 1): each term's first posting
+    ids: FileArray  # per posting: segment docnum, ascending within a term
+    tfs: FileArray | None  # per posting: weight, where it is not the number of positions
+    occ: FileArray  # per posting + 1: its first occurrence in pos/starts/lens
+    pos: FileArray | None  # per occurrence: token position
+    starts: FileArray | None  # per occurrence: first character (Characters fields)
+    lens: FileArray | None  # per occurrence: characters (Characters fields)
+    lengths: np.ndarray | None  # in memory, per document: Whoosh's length byte of the field
     # Terms looked up lately -> their index: a query looks each of its terms up in
-    # every segment (a live index has up to 25), each search of the directory ~6 us
-    # of numpy scalar work, and a query stream repeats its popular terms.
+    # every segment (a live index has up to 25), each lookup two reads, and a query
+    # stream repeats its popular terms.
     found: dict = field(default_factory=dict, compare=False, repr=False)
 
     def find(self, btext: bytes) -> int:
@@ -165,16 +148,21 @@ class FieldPostings:
             self.found[btext] = i
         return i
 
+    def span(self, t: int) -> tuple[int, int]:
+        """Term `t`'s postings: [first, last + 1) in ids/tfs/occ."""
+        a, b = self.post_starts[t:t + 2].tolist()
+        return a, b
+
     def with_prefix(self, prefix: bytes) -> list[bytes]:
         """Every term of the field that starts with `prefix` (not empty), in order."""
         if not prefix:
             raise ValueError("an empty prefix")
         key = prefix[:KEY_BYTES]
-        lo = int(np.searchsorted(self.keys, np.bytes_(key)))
+        lo = self._bound(np.bytes_(key))
         # No UTF-8 text has a 0xff byte: every key with the prefix sorts before this one.
         # A prefix as long as a key: the terms whose (cut) key is that prefix.
-        hi = int(np.searchsorted(self.keys, np.bytes_(key + b"\xff"))) if len(key) < KEY_BYTES \
-            else int(np.searchsorted(self.keys, np.bytes_(key), side="right"))
+        hi = self._bound(np.bytes_(key + b"\xff")) if len(key) < KEY_BYTES \
+            else self._bound(np.bytes_(key), "right")
         if lo >= hi:
             return []
         starts = self.term_starts[lo:hi + 1].tolist()
@@ -185,49 +173,61 @@ class FieldPostings:
             terms = [t for t in terms if t.startswith(prefix)]
         return terms
 
+    def _bound(self, key: np.bytes_, side: str = "left") -> int:
+        """np.searchsorted(keys, key, side), reading one run of at most SAMPLE keys."""
+        j = int(np.searchsorted(self.key_sample, key, side))
+        if j == 0:
+            return 0
+        # keys[(j - 1) * SAMPLE] sorts before the bound and keys[j * SAMPLE] (if any) at or after it.
+        lo = (j - 1) * SAMPLE + 1
+        run = self.keys[lo:min(j * SAMPLE, self.keys.size)]
+        return lo + int(np.searchsorted(run, key, side))
+
     def _search(self, btext: bytes) -> int:
         key = np.bytes_(btext[:KEY_BYTES])
-        i = int(np.searchsorted(self.keys, key))
-        n = len(self.keys)
-        while i < n and self.keys[i] == key:
-            a, b = self.term_starts[i], self.term_starts[i + 1]
-            if self.term_bytes[a:b].tobytes() == btext:
-                return i
-            i += 1
+        i = self._bound(key)
+        n = self.keys.size
+        while i < n:  # the terms whose first 16 bytes are the key: rarely more than one
+            for k in self.keys[i:min(i + 8, n)]:
+                if k != key:
+                    return -1
+                a, b = self.term_starts[i:i + 2].tolist()
+                if self.term_bytes[a:b].tobytes() == btext:
+                    return i
+                i += 1
         return -1
+
+
+# Arrays read into memory when a sidecar is opened: one byte per document each.
+_IN_MEMORY = frozenset({"lengths"})
 
 
 class Sidecar:
     """An opened, validated sidecar: per field, its FieldPostings."""
 
-    def __init__(self, path: Path, header: dict, mapped: mmap.mmap, base: int):
+    def __init__(self, path: Path, header: dict, file: OpenFile, base: int):
         self.path = path
         self.header = header
-        self.mapped = mapped
+        self.file = file
         self.fields: dict[str, FieldPostings] = {}
-        arrays: dict[str, dict[str, np.ndarray]] = {}
+        arrays: dict[str, dict] = {}
         for key, (dtype, offset, shape) in header["arrays"].items():
             fname, name = key.split("/")
             count = int(np.prod(shape)) if shape else 1
-            arr = np.frombuffer(mapped, np.dtype(dtype), count, base + offset).reshape(shape)
-            arrays.setdefault(fname, {})[name] = arr
+            arr = FileArray(file, base + offset, dtype, count)
+            arrays.setdefault(fname, {})[name] = np.array(arr) if name in _IN_MEMORY else arr
         for fname, a in arrays.items():
+            keys = a["keys"]
+            sample = np.array(np.asarray(keys)[::SAMPLE])
             self.fields[fname] = FieldPostings(
-                a["keys"], a["term_bytes"], a["term_starts"], a["post_starts"], a["ids"],
+                keys, sample, a["term_bytes"], a["term_starts"], a["post_starts"], a["ids"],
                 a.get("tfs"), a["occ"], a.get("pos"), a.get("starts"), a.get("lens"), a.get("lengths"))
-
-    def release(self) -> None:
-        """Drop this process's mapped pages of the file (the page cache keeps them)."""
-        with suppress(AttributeError, OSError, ValueError):  # no madvise here: pages stay mapped
-            self.mapped.madvise(mmap.MADV_DONTNEED)
 
 
 def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
     """Open and check a sidecar; BadSidecar if it is not the one `want` describes,
     truncated, or (with `verify`) its arrays do not have their checksum.
 
-    The checksum is read with plain reads, not through the mapping: a mapped
-    page a process has touched counts in its RSS.
     """
     try:
         with open(path, "rb") as f:
@@ -256,8 +256,8 @@ def read(path: Path, want: dict | None = None, verify: bool = True) -> Sidecar:
                     crc = zlib.crc32(chunk, crc)
                 if crc != header["crc32"]:
                     raise BadSidecar(f"{path.name}: checksum mismatch")
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        return Sidecar(path, header, mapped, base)
+            opened = OpenFile(os.dup(f.fileno()))  # the file checked, whatever renames follow
+        return Sidecar(path, header, opened, base)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise BadSidecar(f"{path.name}: {type(e).__name__}: {e}") from None
 
@@ -271,56 +271,8 @@ _opened: dict[tuple, Sidecar] = {}
 _by_leaf: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _open_lock = threading.Lock()
-# Every sidecar still mapped, also those replaced in _opened that an older reader still reads.
-_alive: weakref.WeakSet = weakref.WeakSet()
-
-
-# Whether a search has read the sidecars since their pages were last dropped, and
-# the thread that drops them (per process: a forked child starts its own).
-_touched = [False]
-_releaser: list[threading.Thread | None] = [None]
-
-
-def release() -> None:
-    """Drop the mapped pages of every open sidecar of this process now."""
-    _touched[0] = False
-    with _lock:
-        opened = list(_alive)
-    for sidecar in opened:
-        sidecar.release()
-
-
-def _release_loop(every: float) -> None:
-    # A thread, not the searches themselves: no query waits for the madvise, and
-    # a worker that goes idle drops what its last second of queries mapped,
-    # rather than holding it (it counted up to 210 MB per worker at 100k).
-    while True:
-        time.sleep(every)
-        if _touched[0]:
-            release()
-
-
-def _start_releaser() -> None:
-    if RELEASE_EVERY is None or _releaser[0] is not None:
-        return
-    with _lock:
-        if _releaser[0] is None:
-            thread = threading.Thread(target=_release_loop, args=(RELEASE_EVERY,),
-                                      name="lintas-sidecar-release", daemon=True)
-            thread.start()
-            _releaser[0] = thread
-
-
-def _forked() -> None:
-    _releaser[0] = None  # the parent's thread did not come along
-
-
-os.register_at_fork(after_in_child=_forked)
-
-
 def of(leaf) -> Sidecar | None:
     """The usable sidecar of a segment reader's segment, or None."""
-    _touched[0] = True
     found = _by_leaf.get(leaf)
     if isinstance(found, Sidecar):
         return found
@@ -356,8 +308,7 @@ def open_checked(leaf) -> Sidecar | None:
     if hit is not None:
         return hit
     # One opening at a time: the threads of a fresh worker all meet the same
-    # segments on their first query, and each mapping of a file counts its
-    # touched pages in the process's RSS again.
+    # segments on their first query, and each opening reads the whole file.
     with _open_lock:
         with _lock:
             hit = _opened.get(identity)
@@ -369,10 +320,8 @@ def open_checked(leaf) -> Sidecar | None:
             return None
         with _lock:
             for old in [k for k in _opened if k[0] == identity[0]]:
-                del _opened[old]  # a replaced file's mapping goes when its last reader does
+                del _opened[old]  # a replaced file's descriptor closes when its last reader goes
             _opened[identity] = sidecar
-            _alive.add(sidecar)
-    _start_releaser()
     return sidecar
 
 

@@ -283,7 +283,8 @@ def restamp(path: Path, segment_id: str) -> None:
     try:
         sc = sidecar.read(path)
         header = sc.header
-        fields = {fname: {name: getattr(fp, name) for name in _ARRAY_NAMES if getattr(fp, name) is not None}
+        fields = {fname: {name: np.asarray(getattr(fp, name)) for name in _ARRAY_NAMES
+                          if getattr(fp, name) is not None}
                   for fname, fp in sc.fields.items()}
         sidecar.write(path, {"segment": segment_id, "docs": header["docs"], "files": header["files"]}, fields)
     except (sidecar.BadSidecar, OSError, KeyError) as e:

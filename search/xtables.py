@@ -138,7 +138,8 @@ def _frequency(leaf, fieldname: str, term: str) -> float:
     t = fp.find(leaf.schema[fieldname].to_bytes(term))
     if t < 0:
         return 0.0
-    return float(fp.occ[fp.post_starts[t + 1]] - fp.occ[fp.post_starts[t]])
+    a, b = fp.span(t)
+    return float(fp.occ[b] - fp.occ[a])
 
 
 def _is_name(capitalized: float, uses: float) -> bool:

@@ -6,10 +6,9 @@ test_vectorized.py); Whoosh's own matchers and decoders are the reference.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -88,52 +87,51 @@ def test_sidecar_equals_whooshs_own_decoding(index_dir):
     assert checked > 5000
 
 
-def _sidecar_rss_kb() -> int:
-    """This process's resident pages of mapped sidecar files (Linux /proc/self/smaps)."""
-    total, mapped = 0, False
-    with open("/proc/self/smaps") as f:
-        for line in f:
-            head = line.split()
-            if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
-                mapped = len(head) > 5 and head[-1].endswith(sidecar.EXT)
-            elif mapped and head[0] == "Rss:":
-                total += int(head[1])
-    return total
+def _sidecar_mappings() -> list[str]:
+    """This process's mappings of sidecar files (Linux /proc/self/maps)."""
+    with open("/proc/self/maps") as f:
+        return [line for line in f if line.rstrip().endswith(sidecar.EXT)]
 
 
-def _mapped_after_a_search(engine) -> int:
-    # The release thread may fire between a search and the look at smaps: try again.
-    for _ in range(5):
-        _same_as_whoosh(engine)
-        if (kb := _sidecar_rss_kb()) > 0:
-            return kb
-    return 0
-
-
-def test_the_pages_a_search_read_are_dropped_from_the_process_and_read_again(index_dir):
-    """A worker's RSS does not keep the sidecar pages it read; the next search reads them again."""
+def test_searches_read_the_sidecars_and_map_none_of_them(index_dir):
+    """A worker's RSS never holds sidecar pages: they are read into buffers, not mapped."""
     sidecar.forget()
     engine = Engine(index_dir)
     expected = _same_as_whoosh(engine)
-    assert _mapped_after_a_search(engine) > 0
-    sidecar.release()
-    assert _sidecar_rss_kb() == 0
+    assert any(sidecar.of(leaf) is not None for leaf in _leaves(index_dir))
+    assert _sidecar_mappings() == []
     assert _same_as_whoosh(engine) == expected
 
 
-def test_a_process_that_stops_searching_drops_the_pages_its_last_searches_read(index_dir):
+def test_each_sidecar_is_opened_once_per_process_and_closed_with_its_last_reader(index_dir):
     sidecar.forget()
-    engine = Engine(index_dir)
-    assert _mapped_after_a_search(engine) > 0
-    if sidecar.RELEASE_EVERY is None:  # LINTAS_SIDECAR_RELEASE=0: never dropped
-        time.sleep(1.0)
-        assert _sidecar_rss_kb() > 0
-        return
-    deadline = time.monotonic() + 3 * sidecar.RELEASE_EVERY + 2
-    while _sidecar_rss_kb() > 0 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _sidecar_rss_kb() == 0
-    assert [t for t in threading.enumerate() if t.name == "lintas-sidecar-release"]
+    leaves = _leaves(index_dir)
+    first = [sidecar.of(leaf) for leaf in leaves]
+    again = [sidecar.of(leaf) for leaf in _leaves(index_dir)]  # new readers, same files
+    assert all(a is b for a, b in zip(first, again))
+    fds = [sc.file.fd for sc in first]
+    assert len(set(fds)) == len(fds)
+    assert all(os.readlink(f"/proc/self/fd/{fd}") == str(sc.path) for fd, sc in zip(fds, first))
+    sidecar.forget()
+    del first, again, leaves
+    gc.collect()
+    assert not any(os.path.exists(f"/proc/self/fd/{fd}") and
+                   os.readlink(f"/proc/self/fd/{fd}").endswith(sidecar.EXT) for fd in fds)
+
+
+def test_the_directory_finds_every_term_and_no_other(index_dir):
+    large = 0
+    for leaf in _leaves(index_dir):
+        for fieldname, fp in sidecar.of(leaf).fields.items():
+            terms = list(leaf.lexicon(fieldname))
+            large += len(terms) > 4 * sidecar.SAMPLE  # lookups across several runs of sampled keys
+            fp.found.clear()
+            assert [fp.find(t) for t in terms] == list(range(len(terms)))
+            fp.found.clear()
+            known = set(terms)
+            between = [t + b"\x00" for t in terms] + [t[:-1] for t in terms] + [b"", b"\x00", b"\xff" * 20]
+            assert all(fp.find(t) == -1 for t in between if t not in known)
+    assert large >= 1
 
 
 def test_searches_on_the_sidecar_equal_whooshs(index_dir):
@@ -262,14 +260,6 @@ def test_document_frequencies_from_the_sidecar_are_whooshs(index_dir):
         # Fields the sidecar does not hold: Whoosh's own.
         assert bm25._leaf_df(leaf, "lang", "id") == leaf.doc_frequency("lang", "id")
     assert checked > 1000
-
-
-def test_mapped_pages_are_dropped_every_second_unless_told_otherwise(monkeypatch):
-    monkeypatch.delenv("LINTAS_SIDECAR_RELEASE", raising=False)
-    assert sidecar._release_every() == sidecar.RELEASE_DEFAULT == 1.0
-    for value, expected in (("0", None), ("2.5", 2.5), ("soon", None), ("-1", None)):
-        monkeypatch.setenv("LINTAS_SIDECAR_RELEASE", value)
-        assert sidecar._release_every() == expected
 
 
 def test_terms_with_a_prefix_come_from_the_directory(index_dir):
