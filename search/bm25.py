@@ -183,8 +183,5 @@ def _leaf_df(leaf, fieldname: str, text) -> int:
     if fp is None:
         return leaf.doc_frequency(fieldname, text)
     btext = text if isinstance(text, bytes) else leaf.schema[fieldname].to_bytes(text)
-    t = fp.find(btext)
-    if t < 0:
-        return 0
-    a, b = fp.span(t)
+    _t, a, b = fp.lookup(btext)
     return b - a

@@ -51,16 +51,13 @@ def postings(leaf, fieldname: str, btext: bytes) -> PostingList | None:
     """The whole posting list of a term in one segment (deleted documents included)."""
     fp = sidecar.field_of(leaf, fieldname)
     if fp is not None:
-        t = fp.find(btext)
+        t, a, b = fp.lookup(btext)
         if t < 0:
             return None
-        a, b = fp.span(t)
-        if fp.tfs is not None:
-            tfs = fp.tfs[a:b]
-        else:
-            occ = fp.occ[a:b + 1]
+        ids, occ, tfs = fp.lists(t, a, b)
+        if tfs is None:
             tfs = occ[1:] - occ[:-1]  # np.diff's own checks cost more than this subtraction
-        return PostingList(fp.ids[a:b], tfs, field=fp, first=a)
+        return PostingList(ids, tfs, field=fp, first=a)
     return whoosh_postings(leaf, fieldname, btext)
 
 
@@ -176,15 +173,14 @@ def spans_of(leaf, fieldname: str, btext: bytes, docnum: int) -> list[tuple[int,
     search in the term's ids and the document's spans, nothing else of its list."""
     fp = sidecar.field_of(leaf, fieldname)
     if fp is not None and fp.starts is not None:
-        t = fp.find(btext)
+        t, a, b = fp.lookup(btext)
         if t < 0:
             return []
-        a, b = fp.span(t)
-        ids = fp.ids[a:b]
+        ids, occ, _tfs = fp.lists(t, a, b)
         i = int(np.searchsorted(ids, docnum))
         if i == len(ids) or ids[i] != docnum:
             return []
-        lo, hi = fp.occ[a + i:a + i + 2].tolist()
+        lo, hi = int(occ[i]), int(occ[i + 1])
         starts = fp.starts[lo:hi].astype(np.int64)
         return list(zip(starts.tolist(), (starts + fp.lens[lo:hi]).tolist()))
     plist = postings(leaf, fieldname, btext)

@@ -116,14 +116,15 @@ def _part(sc, fieldname: str, btext: bytes, start: int):
     fp = sc.fields.get(fieldname)
     if fp is None:  # a covered field the segment has no term of
         return None
-    t = fp.find(btext)
+    t, a, b = fp.lookup(btext)
     if t < 0:
         return None
-    a, b = fp.span(t)
-    occ = fp.occ[a:b + 1].astype(np.int64)
-    tfs = fp.tfs[a:b] if fp.tfs is not None else occ[1:] - occ[:-1]
+    ids, occ, tfs = fp.lists(t, a, b)
+    occ = occ.astype(np.int64)
+    if tfs is None:
+        tfs = occ[1:] - occ[:-1]
     pos = fp.pos[int(occ[0]):int(occ[-1])] if fp.pos is not None else None
-    return fp.ids[a:b].astype(np.int64) + start, tfs, occ - occ[0], pos
+    return ids.astype(np.int64) + start, tfs, occ - occ[0], pos
 
 
 def _joined(parts: list) -> postings.PostingList:

@@ -28,6 +28,7 @@ the arrays, each at a 64-byte boundary.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import struct
@@ -35,6 +36,7 @@ import threading
 import time
 import weakref
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +59,13 @@ FOUND_TERMS = 2048
 # lookup then reads one run of SAMPLE keys (1 KB) instead of a binary search's
 # ~20 reads.
 SAMPLE = 64
+# Bytes of posting lists a process keeps from its recent reads (FieldPostings.lists),
+# over every sidecar it has open; a list above an eighth of it is not kept.
+LISTS_BYTES = 32 << 20
+_lists: OrderedDict = OrderedDict()
+_lists_bytes = [0]
+_lists_lock = threading.Lock()
+_tokens = itertools.count()
 
 
 class BadSidecar(Exception):
@@ -137,21 +146,54 @@ class FieldPostings:
     # every segment (a live index has up to 25), each lookup two reads, and a query
     # stream repeats its popular terms.
     found: dict = field(default_factory=dict, compare=False, repr=False)
+    # This field's key in the process's recent lists (_lists).
+    token: int = field(default_factory=lambda: next(_tokens), compare=False, repr=False)
 
     def find(self, btext: bytes) -> int:
         """The term's index in the directory, -1 if the segment does not hold it."""
-        i = self.found.get(btext)
-        if i is None:
+        return self.lookup(btext)[0]
+
+    def lookup(self, btext: bytes) -> tuple[int, int, int]:
+        """(index, first posting, last posting + 1) of the term; (-1, 0, 0) if the
+        segment does not hold it."""
+        hit = self.found.get(btext)
+        if hit is None:
             i = self._search(btext)
+            hit = (i, *self.span(i)) if i >= 0 else (-1, 0, 0)
             if len(self.found) >= FOUND_TERMS:
                 self.found.clear()  # a bound, not an LRU: a burst of new terms starts it afresh
-            self.found[btext] = i
-        return i
+            self.found[btext] = hit
+        return hit
 
     def span(self, t: int) -> tuple[int, int]:
         """Term `t`'s postings: [first, last + 1) in ids/tfs/occ."""
         a, b = self.post_starts[t:t + 2].tolist()
         return a, b
+
+    def lists(self, t: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Term `t`'s (ids, occ [a, b + 1), tfs or None), read-only: from the process's
+        recent lists when there (a query's snippets look each of its terms up again for
+        every hit, and a query stream repeats its popular terms), else read."""
+        key = (self.token, t)
+        with _lists_lock:
+            hit = _lists.get(key)
+            if hit is not None:
+                _lists.move_to_end(key)
+                return hit
+        got = (self.ids[a:b], self.occ[a:b + 1], self.tfs[a:b] if self.tfs is not None else None)
+        size = sum(x.nbytes for x in got if x is not None)
+        for x in got:
+            if x is not None:
+                x.flags.writeable = False  # shared by every thread that asks next
+        if size <= LISTS_BYTES // 8:
+            with _lists_lock:
+                if key not in _lists:
+                    _lists[key] = got
+                    _lists_bytes[0] += size
+                    while _lists_bytes[0] > LISTS_BYTES:
+                        _k, old = _lists.popitem(last=False)
+                        _lists_bytes[0] -= sum(x.nbytes for x in old if x is not None)
+        return got
 
     def with_prefix(self, prefix: bytes) -> list[bytes]:
         """Every term of the field that starts with `prefix` (not empty), in order."""
@@ -330,3 +372,6 @@ def forget() -> None:
     with _lock:
         _opened.clear()
         _by_leaf.clear()
+    with _lists_lock:
+        _lists.clear()
+        _lists_bytes[0] = 0

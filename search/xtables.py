@@ -135,10 +135,9 @@ def _frequency(leaf, fieldname: str, term: str) -> float:
     fp = sidecar.field_of(leaf, fieldname)
     if fp is None or fp.tfs is not None:
         return leaf.frequency(fieldname, term)
-    t = fp.find(leaf.schema[fieldname].to_bytes(term))
+    t, a, b = fp.lookup(leaf.schema[fieldname].to_bytes(term))
     if t < 0:
         return 0.0
-    a, b = fp.span(t)
     return float(fp.occ[b] - fp.occ[a])
 
 

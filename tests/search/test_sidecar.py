@@ -273,3 +273,25 @@ def test_terms_with_a_prefix_come_from_the_directory(index_dir):
             for p in prefixes:
                 assert fp.with_prefix(p) == [t for t in terms if t.startswith(p)], p
     assert long_ones > 10  # prefixes as long as the directory's keys, and longer
+
+
+def test_recent_lists_are_the_files_read_only_and_bounded(index_dir, monkeypatch):
+    sidecar.forget()
+    monkeypatch.setattr(sidecar, "LISTS_BYTES", 4096)
+    seen = 0
+    for leaf in _leaves(index_dir):
+        fp = sidecar.field_of(leaf, "body_id") or sidecar.field_of(leaf, "body_fa")
+        for btext in list(leaf.lexicon("body_id" if sidecar.field_of(leaf, "body_id") else "body_fa"))[:400]:
+            t, a, b = fp.lookup(btext)
+            ids, occ, tfs = fp.lists(t, a, b)
+            assert ids.tolist() == np.asarray(fp.ids)[a:b].tolist()
+            assert occ.tolist() == np.asarray(fp.occ)[a:b + 1].tolist()
+            assert not ids.flags.writeable and not occ.flags.writeable
+            again = fp.lists(t, a, b)
+            assert again[0] is ids  # kept: the second ask reads nothing
+            assert 0 < sidecar._lists_bytes[0] <= sidecar.LISTS_BYTES
+            seen += 1
+    assert seen > 400 and len(sidecar._lists) < seen  # the oldest were let go
+    assert sidecar._lists_bytes[0] == sum(sum(x.nbytes for x in v if x is not None) for v in sidecar._lists.values())
+    sidecar.forget()
+    assert sidecar._lists_bytes[0] == 0 and not sidecar._lists
