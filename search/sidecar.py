@@ -159,16 +159,11 @@ class FieldPostings:
         hit = self.found.get(btext)
         if hit is None:
             i = self._search(btext)
-            hit = (i, *self.span(i)) if i >= 0 else (-1, 0, 0)
+            hit = (i, *self.post_starts[i:i + 2].tolist()) if i >= 0 else (-1, 0, 0)
             if len(self.found) >= FOUND_TERMS:
                 self.found.clear()  # a bound, not an LRU: a burst of new terms starts it afresh
             self.found[btext] = hit
         return hit
-
-    def span(self, t: int) -> tuple[int, int]:
-        """Term `t`'s postings: [first, last + 1) in ids/tfs/occ."""
-        a, b = self.post_starts[t:t + 2].tolist()
-        return a, b
 
     def lists(self, t: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Term `t`'s (ids, occ [a, b + 1), tfs or None), read-only: from the process's
