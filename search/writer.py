@@ -234,6 +234,7 @@ class IndexWriter:
         # merges in its commits, and a merged segment is kept compressed.
         live = {"codec": codec.live_codec()} if self.background_merges else {}
         writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25, **live)
+        writer.lintas_after_segment = lambda segment: _store_layer(self.index_dir, writer, segment)
         # Near-duplicate labels against the committed index, as `lintas index` gives them.
         reader = ix.reader()
         before = _segment_ids(reader)
@@ -263,7 +264,8 @@ class IndexWriter:
                 if own in new:
                     # The band table learns this batch's keys as given, not by reading them back.
                     self._bands.add(own, keys)
-                xtables.save_layers(self.index_dir, fresh, new)
+                xtables.save_layers(self.index_dir, fresh,
+                                    {sid for sid in new if not xtables.has_layer(self.index_dir, sid)})
                 if self.background_merges and self._merge is None:
                     chosen = merge_candidates([leaf.segment() for leaf, _ in fresh.leaf_readers()],
                                               self.max_segments)
@@ -329,6 +331,13 @@ def merge_live(writer, segments):
         writer.add_reader(reader)
         reader.close()
     return [seg for seg in segments if seg not in small]
+
+
+def _store_layer(index_dir: Path, writer, segment) -> None:
+    try:
+        xtables.save_segment_layer(index_dir, writer.storage, writer.schema, segment)
+    except Exception:  # noqa: BLE001 - derived: the commit goes on, the workers build the layer
+        log.exception("no cross-script layer stored for a new segment")
 
 
 def _segment_ids(reader) -> set[str]:

@@ -279,6 +279,39 @@ def save_layers(index_dir, reader, segment_ids) -> None:
                 pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def save_segment_layer(index_dir, storage, schema, segment) -> None:
+    """Store the layer of `segment`, whose files are written but which no TOC names yet
+    (the HTTP writer's batch, a background merge's output): a search worker that sees
+    it then loads the layer, where it would otherwise build it, each worker the same."""
+    from whoosh.reading import SegmentReader
+
+    preload()
+    leaf = SegmentReader(storage, schema, segment)
+    try:
+        payload = {"format": FORMAT, "layer": Layer([leaf], schema, filtered=False)}
+    finally:
+        leaf.close()
+    with files.atomic_write(_layer_path(index_dir, segment.segment_id())) as fh:
+        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def restamp_layer(path, sid: str) -> None:
+    """A stored layer renamed to segment `sid` (a merge's output gets its id at the swap)."""
+    try:
+        with open(path, "rb") as fh:
+            payload = pickle.load(fh)
+        payload["layer"].segments = frozenset({sid})
+    except Exception:  # noqa: BLE001 - an unusable one: the workers build the layer instead
+        Path(path).unlink(missing_ok=True)
+        return
+    with files.atomic_write(path) as fh:
+        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def has_layer(index_dir, sid: str) -> bool:
+    return _layer_path(index_dir, sid).exists()
+
+
 def _layer_path(index_dir, sid: str) -> Path:
     return Path(index_dir) / f"{sid}{LAYER_EXT}"
 

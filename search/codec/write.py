@@ -531,6 +531,11 @@ def _finalize_segment(self):
             sizes = [os.path.getsize(os.path.join(folder, segment.make_filename(ext)))
                      for ext in (W3Codec.TERMS_EXT, W3Codec.POSTS_EXT)]
             _sidecars.write(folder, segment.segment_id(), doccount, sizes, dict(sorted(fields.items())))
+    after = self.__dict__.get("lintas_after_segment")
+    if after is not None:
+        # Before the TOC names the segment: what a search worker derives from it is
+        # then on disk when the worker first sees it.
+        after(segment)
     return segment
 
 

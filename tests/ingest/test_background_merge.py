@@ -4,9 +4,10 @@ updated or deleted while the merge ran stays updated or deleted."""
 
 from __future__ import annotations
 
+import pickle
 import time
 
-from search import codec, merging, storage
+from search import codec, merging, storage, xtables
 from search import writer as writer_mod
 from search.documents import Document
 from search.indexer import Indexer
@@ -63,6 +64,12 @@ def test_a_background_merge_swaps_in_with_the_updates_and_deletes_made_meanwhile
         assert kinds == {7: ({0}, 3), 1: ({0}, 0)}  # merged: a, w1-w6; w1's update and w7: one each
     names = [p.name for p in tmp_path.iterdir()]
     assert not [n for n in names if n.startswith((merging.MERGE_NAME, "merge-job-", "merge-done-"))]
+    # Each segment's cross-script layer is stored, the merged one's by the merge itself
+    # under the id the swap gave it: no search worker builds one.
+    layers = {sid: pickle.loads((tmp_path / f"{sid}{xtables.LAYER_EXT}").read_bytes())["layer"]
+              for sid in segments}
+    assert all(layer.segments == {sid} for sid, layer in layers.items())
+    assert sorted(layer.docs for layer in layers.values()) == [1, 1, 7]
 
 
 def test_a_merge_left_by_a_killed_writer_is_cleaned_and_changes_nothing(tmp_path):

@@ -204,6 +204,34 @@ def test_writer_commits_add_a_layer_per_new_segment(tmp_path):
     assert len(rebuilt.layers) == 1 and rebuilt.layers[0] is not first.layers[0]
 
 
+def test_a_batch_segments_layer_is_on_disk_before_the_toc_names_it(tmp_path, monkeypatch):
+    """A search worker refreshes within REFRESH_EVERY of a commit: had the layer come after
+    the TOC, each worker would build it itself, racing the writer."""
+    from search import storage, xtables
+    from search.queue import Op, WriteQueue
+    from search.writer import IndexWriter
+
+    Indexer(tmp_path).add_documents([Document(id="a", lang="fa", title="خبر", text="لاوروف در مسکو گفت.")])
+    seen = []
+    store = xtables.save_segment_layer
+
+    def spy(index_dir, storage_, schema, segment):
+        with storage.open_index(tmp_path).reader() as reader:
+            named = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        seen.append((segment.segment_id(), segment.segment_id() in named))
+        store(index_dir, storage_, schema, segment)
+
+    monkeypatch.setattr(xtables, "save_segment_layer", spy)
+    WriteQueue(tmp_path).enqueue([Op("put", "w1", Document(id="w1", lang="fa", title="خبر",
+                                                           text="ظریف در تهران گفت."))])
+    IndexWriter(tmp_path).apply_batch()
+    assert len(seen) == 1 and seen[0][1] is False  # stored while no TOC named the segment yet
+    with storage.open_index(tmp_path).reader() as reader:
+        assert seen[0][0] in {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+    layer = xtables._layer(tmp_path, seen[0][0], None, None)  # a stored one: no leaf needed
+    assert layer.segments == {seen[0][0]} and "ظریف" in {t for ts in layer.fa.values() for t in ts}
+
+
 def test_a_patronymic_finds_the_two_words_persian_writes(tmp_path):
     docs = [Document(id="fa1", lang="fa", title="خبر", text="الهام علی‌اف رئیس جمهوری آذربایجان با علی باقری دیدار کرد."),
             Document(id="fa2", lang="fa", title="خبر", text="علی لاریجانی گفت که اف نیامد."),
