@@ -30,8 +30,6 @@ import sys
 from contextlib import suppress
 from pathlib import Path
 
-from whoosh.filedb.filestore import FileStorage
-
 from . import codec, files, sidecar, sidecar_build, xtables
 
 MERGE_NAME = "LIVEMERGE"  # index name of a merge's files until the swap
@@ -45,12 +43,9 @@ log = logging.getLogger("lintas.merging")
 def merge(index_dir: str | Path, schema, segments) -> object:
     """One segment (named MERGE_NAME) of the live documents of `segments`, in order; fsynced."""
     merged = codec.merge_segments(str(index_dir), schema, segments, MERGE_NAME, LIMIT_MB)
-    try:
-        # Here, in the merge's own niced process, rather than in every search worker
-        # that sees the merged segment (a layer of ~1,200 documents: tens of ms each).
-        xtables.save_segment_layer(index_dir, FileStorage(str(index_dir)), schema, merged)
-    except Exception:  # noqa: BLE001 - derived: the workers build it instead
-        log.exception("no cross-script layer stored for a merged segment")
+    # Here, in the merge's own niced process, rather than in every search worker
+    # that sees the merged segment (a layer of ~1,200 documents: tens of ms each).
+    xtables.save_segment_layer(index_dir, schema, merged)
     for name in _files_of(index_dir, merged.segment_id()):
         fd = os.open(os.path.join(index_dir, name), os.O_RDONLY)
         try:

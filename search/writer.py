@@ -234,7 +234,7 @@ class IndexWriter:
         # merges in its commits, and a merged segment is kept compressed.
         live = {"codec": codec.live_codec()} if self.background_merges else {}
         writer = ix.writer(compound=False, limitmb=LIMIT_MB, timeout=30.0, delay=0.25, **live)
-        writer.lintas_after_segment = lambda segment: _store_layer(self.index_dir, writer, segment)
+        writer.lintas_after_segment = lambda segment: xtables.save_segment_layer(self.index_dir, ix.schema, segment)
         # Near-duplicate labels against the committed index, as `lintas index` gives them.
         reader = ix.reader()
         before = _segment_ids(reader)
@@ -331,13 +331,6 @@ def merge_live(writer, segments):
         writer.add_reader(reader)
         reader.close()
     return [seg for seg in segments if seg not in small]
-
-
-def _store_layer(index_dir: Path, writer, segment) -> None:
-    try:
-        xtables.save_segment_layer(index_dir, writer.storage, writer.schema, segment)
-    except Exception:  # noqa: BLE001 - derived: the commit goes on, the workers build the layer
-        log.exception("no cross-script layer stored for a new segment")
 
 
 def _segment_ids(reader) -> set[str]:

@@ -23,6 +23,7 @@ other searches of that generation waited on the tables lock).
 
 from __future__ import annotations
 
+import logging
 import pickle
 import re
 import threading
@@ -48,6 +49,8 @@ NAMES_CACHE = 20_000  # coarse keys whose names a generation's tables remember
 FORMAT = 2  # of the stored file; another one is rebuilt, not trusted
 _SIDECAR = re.compile(r"xscript-(\d+)\.pickle")
 LAYER_EXT = ".xlayer"
+
+log = logging.getLogger("lintas.xtables")
 
 _lock = threading.Lock()
 _known: dict[str, list[Layer]] = {}  # index directory -> its newest layers, in this process
@@ -270,46 +273,52 @@ def save(index_dir, ix) -> None:
 
 def save_layers(index_dir, reader, segment_ids) -> None:
     """Store the layer of each of `segment_ids` (segments of `reader` a commit has just
-    written) beside it, for the search workers to load (the HTTP writer, after each commit)."""
+    written) beside it, for the search workers to load."""
     preload()
     for sid, leaf in _leaves(reader).items():
         if sid in segment_ids:
-            payload = {"format": FORMAT, "layer": Layer([leaf], reader.schema, filtered=False)}
-            with files.atomic_write(_layer_path(index_dir, sid)) as fh:
-                pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_layer(_layer_path(index_dir, sid), Layer([leaf], reader.schema, filtered=False))
 
 
-def save_segment_layer(index_dir, storage, schema, segment) -> None:
+def save_segment_layer(index_dir, schema, segment) -> None:
     """Store the layer of `segment`, whose files are written but which no TOC names yet
     (the HTTP writer's batch, a background merge's output): a search worker that sees
-    it then loads the layer, where it would otherwise build it, each worker the same."""
+    it then loads the layer, where it would otherwise build it, each worker the same.
+    Derived: a failure is logged and the workers build the layer instead."""
+    from whoosh.filedb.filestore import FileStorage
     from whoosh.reading import SegmentReader
 
-    preload()
-    leaf = SegmentReader(storage, schema, segment)
     try:
-        payload = {"format": FORMAT, "layer": Layer([leaf], schema, filtered=False)}
-    finally:
-        leaf.close()
-    with files.atomic_write(_layer_path(index_dir, segment.segment_id())) as fh:
-        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        preload()
+        leaf = SegmentReader(FileStorage(str(index_dir)), schema, segment)
+        try:
+            layer = Layer([leaf], schema, filtered=False)
+        finally:
+            leaf.close()
+        _write_layer(_layer_path(index_dir, segment.segment_id()), layer)
+    except Exception:  # noqa: BLE001 - never a failed commit or merge for a derived file
+        log.exception("no cross-script layer stored for segment %s", segment.segment_id())
 
 
 def restamp_layer(path, sid: str) -> None:
     """A stored layer renamed to segment `sid` (a merge's output gets its id at the swap)."""
     try:
         with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-        payload["layer"].segments = frozenset({sid})
+            layer = pickle.load(fh)["layer"]
+        layer.segments = frozenset({sid})
     except Exception:  # noqa: BLE001 - an unusable one: the workers build the layer instead
         Path(path).unlink(missing_ok=True)
         return
-    with files.atomic_write(path) as fh:
-        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_layer(path, layer)
 
 
 def has_layer(index_dir, sid: str) -> bool:
     return _layer_path(index_dir, sid).exists()
+
+
+def _write_layer(path, layer: Layer) -> None:
+    with files.atomic_write(path) as fh:
+        pickle.dump({"format": FORMAT, "layer": layer}, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _layer_path(index_dir, sid: str) -> Path:

@@ -215,11 +215,11 @@ def test_a_batch_segments_layer_is_on_disk_before_the_toc_names_it(tmp_path, mon
     seen = []
     store = xtables.save_segment_layer
 
-    def spy(index_dir, storage_, schema, segment):
+    def spy(index_dir, schema, segment):
         with storage.open_index(tmp_path).reader() as reader:
             named = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
         seen.append((segment.segment_id(), segment.segment_id() in named))
-        store(index_dir, storage_, schema, segment)
+        store(index_dir, schema, segment)
 
     monkeypatch.setattr(xtables, "save_segment_layer", spy)
     WriteQueue(tmp_path).enqueue([Op("put", "w1", Document(id="w1", lang="fa", title="خبر",
